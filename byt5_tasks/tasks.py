@@ -1,0 +1,13 @@
+"""Registers every byt5-tasks task and mixture. T5X gin files import this.
+
+Data comes from TFDS unless `$BYT5_TASKS_DATA_DIR` is set (then from files in
+the layout the README describes); `$BYT5_TASKS_SOURCE` forces one or the other.
+"""
+from byt5_tasks import registry
+from byt5_tasks import vocab
+
+QA_TASKS = registry.register_qa_tasks(prefix="byt5")
+# Identical examples over mT5's SentencePiece vocabulary, so released mT5
+# checkpoints are fine-tuned and evaluated on the same data.
+MT5_QA_TASKS = registry.register_qa_tasks(
+    prefix="mt5", output_features=vocab.mt5_output_features())
