@@ -1,0 +1,273 @@
+"""Tests for byt5_tasks.noise: rates, determinism, UTF-8 safety, exact cases."""
+import collections
+import random
+
+import pytest
+import tensorflow as tf
+
+from byt5_tasks import noise
+
+# Texts whose characters are all distinct make every edit visible.
+_UNIQUE_BASE = 0x4E00  # CJK ideographs: 20k+ distinct code points.
+_GREEK = "αβγδεζηθικλμνξοπρστυφχψω"
+
+
+def _run(scheme, text, key="k", run_seed=0, **params):
+  seed = noise.example_seed(run_seed, tf.constant(key), scheme)
+  out = noise.SCHEMES[scheme](tf.constant(text), seed, **params).numpy()
+  return out.decode("utf-8")  # Strict: fails on invalid UTF-8.
+
+
+def _unique_texts(num_texts, length):
+  return [
+      "".join(chr(_UNIQUE_BASE + i * length + j) for j in range(length))
+      for i in range(num_texts)
+  ]
+
+
+def _latin_texts(num_texts, length, seed=1):
+  rng = random.Random(seed)
+  return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(length))
+          for _ in range(num_texts)]
+
+
+# ---------------------------------- rates -------------------------------------
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3])
+def test_drop_rate(rate):
+  texts = _latin_texts(100, 200)
+  kept = sum(len(_run("drop", t, key=f"k{i}", rate=rate))
+             for i, t in enumerate(texts))
+  measured = 1 - kept / 20000
+  assert abs(measured - rate) < 0.012
+
+
+def test_drop_keeps_order_of_surviving_characters():
+  text = _unique_texts(1, 500)[0]
+  out = _run("drop", text)
+  positions = [text.index(c) for c in out]
+  assert positions == sorted(positions)
+
+
+def test_add_drop_mutate_rates():
+  rate, n, length = 0.1, 30000, 300
+  missing = foreign = inserted = 0
+  for i, text in enumerate(_unique_texts(n // length, length)):
+    out = _run("add_drop_mutate", text, key=f"k{i}", rate=rate,
+               alphabet=_GREEK)
+    assert set(out) <= set(text) | set(_GREEK)
+    survivors = [c for c in out if c not in _GREEK]
+    missing += length - len(survivors)
+    foreign += len(out) - len(survivors)
+    # c[j-1], one inserted char, c[j] in a row: position j inserted and
+    # position j-1 kept (or inserted before). Expectation (1 - 2p/3) * p/3.
+    for a, b, c in zip(out, out[1:], out[2:]):
+      if (b in _GREEK and a not in _GREEK and c not in _GREEK and
+          ord(c) == ord(a) + 1):
+        inserted += 1
+  insert_rate = inserted / (n * (1 - 2 * rate / 3))
+  replace_rate = foreign / n - insert_rate
+  delete_rate = missing / n - replace_rate
+  for measured in (insert_rate, replace_rate, delete_rate):
+    assert abs(measured - rate / 3) < 0.007
+  assert abs(insert_rate + replace_rate + delete_rate - rate) < 0.01
+
+
+def test_add_drop_mutate_draws_from_the_same_text_by_default():
+  text = "ابجد هوز حطي كلمن"
+  for i in range(50):
+    assert set(_run("add_drop_mutate", text, key=str(i), rate=0.5)) <= set(text)
+
+
+def test_repetitions_rate_and_counts():
+  rate, length = 0.2, 250
+  texts = _unique_texts(48, length)  # 12,000 characters.
+  extra_counts = collections.Counter()
+  for i, text in enumerate(texts):
+    out = _run("repetitions", text, key=f"k{i}")
+    counts = collections.Counter(out)
+    assert "".join(dict.fromkeys(out)) == text  # Nothing lost, order kept.
+    extra_counts.update(counts[c] - 1 for c in text)
+  n = len(texts) * length
+  selected = n - extra_counts[0]
+  assert abs(selected / n - rate) < 0.015
+  assert set(extra_counts) == {0, 1, 2, 3}
+  for extra in (1, 2, 3):
+    assert abs(extra_counts[extra] / selected - 1 / 3) < 0.05
+
+
+def test_repetitions_configurable_range():
+  text = _unique_texts(1, 2000)[0]
+  out = _run("repetitions", text, rate=1.0, min_repeats=4, max_repeats=4)
+  assert out == "".join(c * 5 for c in text)
+
+
+@pytest.mark.parametrize("rate", [0.5, 0.2])
+def test_random_case_rate(rate):
+  texts = _latin_texts(50, 200, seed=2)
+  upper = letters = 0
+  for i, text in enumerate(texts):
+    out = _run("random_case", text, key=f"k{i}", rate=rate)
+    assert out.lower() == text
+    letters += sum(c.isalpha() for c in out)
+    upper += sum(c.isupper() for c in out)
+  assert abs(upper / letters - rate) < 0.015
+
+
+# ------------------------------- determinism ----------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["drop", "add_drop_mutate", "repetitions",
+                                    "random_case"])
+def test_same_seed_and_key_same_output_other_key_differs(scheme):
+  text = "The quick brown fox jumps over the lazy dog. " * 4
+  first = _run(scheme, text, key="q1")
+  assert _run(scheme, text, key="q1") == first
+  assert _run(scheme, text, key="q2") != first
+  assert _run(scheme, text, key="q1", run_seed=1) != first
+
+
+def test_same_output_inside_tf_data_as_eagerly():
+  texts = _latin_texts(20, 100, seed=3)
+  keys = [f"id{i}" for i in range(20)]
+
+  def corrupt(text, key):
+    return noise.drop(text, noise.example_seed(7, key, "drop"))
+
+  ds = tf.data.Dataset.from_tensor_slices((texts, keys)).shuffle(20, seed=1)
+  in_pipeline = {k.decode(): t.decode()
+                 for t, k in ds.map(lambda t, k: (corrupt(t, k), k))
+                 .as_numpy_iterator()}
+  eager = {k: corrupt(tf.constant(t), tf.constant(k)).numpy().decode()
+           for t, k in zip(texts, keys)}
+  assert in_pipeline == eager
+
+
+def test_run_seed_out_of_range():
+  with pytest.raises(ValueError, match="run seed"):
+    noise.example_seed(-1, tf.constant("k"))
+
+
+# --------------------------------- UTF-8 --------------------------------------
+
+_MIXED = ("Grüße aus Köln! Γειά σου κόσμε. Привет, мир. नमस्ते दुनिया। "
+          "مرحبا بالعالم. 你好，世界。 İstanbul'da ılık bir gün. 😀👍🏽 e\u0301")
+
+
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_output_is_valid_utf8(scheme):
+  for i in range(30):
+    _run(scheme, _MIXED, key=str(i))  # _run decodes strictly.
+
+
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_invalid_input_gives_valid_output(scheme):
+  seed = noise.example_seed(0, tf.constant("k"))
+  out = noise.SCHEMES[scheme](tf.constant(b"ab\xff\xfecd\xc3"), seed)
+  out.numpy().decode("utf-8")
+
+
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_empty_string_survives(scheme):
+  assert _run(scheme, "") == ""
+
+
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_combining_marks_survive(scheme):
+  marks = "\u0301\u0308\u0323\u0327\u093f\u094d"  # No base characters.
+  for i in range(10):
+    out = _run(scheme, marks, key=str(i), **(
+        {"rate": 0.5} if "rate" in noise.SCHEMES[scheme].defaults else {}))
+    assert set(out) <= set(marks) | {" "}
+
+
+# ----------------------------- exact outputs ----------------------------------
+
+_UPPERCASE_CASES = [
+    ("Latin", "Straße, naïve café", "STRASSE, NAÏVE CAFÉ"),
+    ("Greek", "γειά σου κόσμε", "ΓΕΙΆ ΣΟΥ ΚΌΣΜΕ"),
+    ("Cyrillic", "привет, мир ёж", "ПРИВЕТ, МИР ЁЖ"),
+    ("Devanagari", "नमस्ते दुनिया", "नमस्ते दुनिया"),
+    ("Arabic", "مرحبا بالعالم", "مرحبا بالعالم"),
+    ("CJK", "你好，世界", "你好，世界"),
+    # Language-independent mapping: i -> I (not İ), ı -> I, İ stays.
+    ("Turkish", "istanbul ılık İzmir", "ISTANBUL ILIK İZMIR"),
+]
+
+_ANTSPEAK_CASES = [
+    ("Latin", "abc de", " A B C   D E "),
+    ("Latin ß", "ß", " S S "),
+    ("Greek", "γειά", " Γ Ε Ι Ά "),
+    ("Cyrillic", "ёж", " Ё Ж "),
+    ("Devanagari", "नमस्ते", " न म स \u094d त \u0947 "),
+    ("Arabic", "مرحبا", " م ر ح ب ا "),
+    ("CJK", "你好", " 你 好 "),
+    ("Turkish", "ıi", " I I "),
+]
+
+
+@pytest.mark.parametrize("script,text,expected", _UPPERCASE_CASES)
+def test_uppercase_exact(script, text, expected):
+  del script
+  assert _run("uppercase", text) == expected
+
+
+@pytest.mark.parametrize("script,text,expected", _ANTSPEAK_CASES)
+def test_antspeak_exact(script, text, expected):
+  del script
+  assert _run("antspeak", text) == expected
+
+
+def test_uppercase_agrees_with_python():
+  # Python's str.upper is an independent implementation of the same mapping.
+  assert _run("uppercase", _MIXED) == _MIXED.upper()
+
+
+@pytest.mark.parametrize("text", ["नमस्ते दुनिया", "مرحبا بالعالم", "你好，世界", "สวัสดี"])
+def test_case_schemes_are_identity_without_case(text):
+  assert not noise.has_case(tf.constant(text)).numpy()
+  for scheme in noise.ALL_SCHEMES:
+    if noise.is_identity_without_case(scheme):
+      for i in range(5):
+        assert _run(scheme, text, key=str(i)) == text
+  assert _run("antspeak", text).replace(" ", "") == text.replace(" ", "")
+
+
+def test_has_case():
+  assert noise.has_case(tf.constant("abc")).numpy()
+  assert noise.has_case(tf.constant("ABC")).numpy()
+  assert noise.has_case(tf.constant("日本 Tokyo")).numpy()
+  assert not noise.has_case(tf.constant("123 日本")).numpy()
+
+
+# ------------------------------ scheme table ----------------------------------
+
+
+def test_table_holds_the_paper_defaults():
+  assert noise.ALL_SCHEMES == ("drop", "add_drop_mutate", "repetitions",
+                               "antspeak", "uppercase", "random_case")
+  assert noise.SCHEMES["drop"].defaults == {"rate": 0.1}
+  assert noise.SCHEMES["add_drop_mutate"].defaults["rate"] == 0.1
+  assert noise.SCHEMES["repetitions"].defaults == {
+      "rate": 0.2, "min_repeats": 1, "max_repeats": 3}
+  assert noise.SCHEMES["random_case"].defaults == {"rate": 0.5}
+  assert [s for s in noise.ALL_SCHEMES if noise.is_identity_without_case(s)
+         ] == ["uppercase", "random_case"]
+
+
+@pytest.mark.parametrize("scheme,params,message", [
+    ("drop", {"rate": 1.5}, "probability"),
+    ("drop", {"prob": 0.1}, "no parameter"),
+    ("antspeak", {"rate": 0.1}, "no parameter"),
+    ("repetitions", {"min_repeats": 3, "max_repeats": 1}, "min_repeats"),
+    ("add_drop_mutate", {"alphabet": ""}, "alphabet"),
+])
+def test_bad_params_are_rejected(scheme, params, message):
+  with pytest.raises(ValueError, match=message):
+    noise.get_scheme(scheme).params(params)
+
+
+def test_unknown_scheme():
+  with pytest.raises(ValueError, match="unknown noise scheme 'typo'"):
+    noise.get_scheme("typo")
