@@ -15,6 +15,7 @@ import pytest
 from byt5_tasks import report
 from byt5_tasks.report import __main__ as report_cli
 from byt5_tasks.report import discovery
+from byt5_tasks.report import render
 from byt5_tasks.report import table as table_lib
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -160,23 +161,23 @@ def test_table_numbers(two_run_report):
   es = rows[("family", "xquad_test", "es")]
   assert float(es["em"]) == FAMILY[("es", "clean")][0]
   assert float(es["f1"]) == FAMILY[("es", "clean")][1]
-  assert float(es["drop_f1"]) == FAMILY[("es", "drop")][1]
-  assert float(es["drop_drop"]) == pytest.approx(
+  assert float(es["noise_drop_f1"]) == FAMILY[("es", "drop")][1]
+  assert float(es["noise_drop_f1_drop"]) == pytest.approx(
       FAMILY[("es", "clean")][1] - FAMILY[("es", "drop")][1])
   assert es["step"] == "2000" and es["n_examples"] == "4"
   mt5_es = rows[("mt5_small", "xquad_test", "es")]
-  assert float(mt5_es["drop_drop"]) == pytest.approx(30.0)
+  assert float(mt5_es["noise_drop_f1_drop"]) == pytest.approx(30.0)
   assert mt5_es["step"] == "1000"
   # Mean over languages; a scheme's mean drop over languages with both.
   mean = rows[("family", "xquad_test", "mean")]
   langs = ["es", "ru", "th"]
   assert float(mean["f1"]) == pytest.approx(
       sum(FAMILY[(l, "clean")][1] for l in langs) / 3, abs=1e-4)
-  assert float(mean["drop_drop"]) == pytest.approx(
+  assert float(mean["noise_drop_f1_drop"]) == pytest.approx(
       sum(FAMILY[(l, "clean")][1] - FAMILY[(l, "drop")][1]
           for l in langs) / 3, abs=1e-4)
   # th has no case: its uppercase score is not counted.
-  assert float(mean["uppercase_drop"]) == pytest.approx(
+  assert float(mean["noise_uppercase_f1_drop"]) == pytest.approx(
       sum(FAMILY[(l, "clean")][1] - FAMILY[(l, "uppercase")][1]
           for l in ["es", "ru"]) / 2, abs=1e-4)
   assert mean["n_langs"] == "3"
@@ -190,6 +191,11 @@ def test_markdown_cells(two_run_report):
   assert "| th | family | 4 | 45.0 | 55.0 | 45.0 (−10.0) | n/a (no case) |" in (
       text)
   assert "Runs: family (step 2000), mt5_small (step 1000)." in text
+  # th has no case: the uppercase mean covers 2 of the 3 languages.
+  family_mean = next(line for line in text.splitlines()
+                     if line.startswith("| **mean** (3) | **family** |"))
+  assert family_mean.count("[2/3]") == 1
+  assert family_mean.split(" | ")[-1].endswith("[2/3] |")
   # Rows are language-major so runs sit next to each other.
   assert text.index("| es | mt5_small") < text.index("| ru | family")
 
@@ -198,13 +204,14 @@ def test_missing_pieces_are_named_not_zero(two_run_report):
   files = two_run_report
   rows = by_row(files.csv)
   th = rows[("mt5_small", "xquad_test", "th")]
-  assert th["em"] == th["f1"] == th["drop_f1"] == th["drop_drop"] == ""
+  assert th["em"] == th["f1"] == th["noise_drop_f1"] == th["noise_drop_f1_drop"] == ""
   assert "clean: missing task" in th["notes"]
   assert "uppercase: n/a (no case)" in th["notes"]
   ru = rows[("mt5_small", "xquad_test", "ru")]
-  assert ru["drop_f1"] == "" and "drop: missing task" in ru["notes"]
+  assert ru["noise_drop_f1"] == "" and "drop: missing task" in ru["notes"]
   family_th = rows[("family", "xquad_test", "th")]
-  assert family_th["uppercase_f1"] == family_th["uppercase_drop"] == ""
+  assert family_th["noise_uppercase_f1"] == ""
+  assert family_th["noise_uppercase_f1_drop"] == ""
   text = files.markdown.read_text()
   assert "- mt5_small · th: clean: missing task; drop: missing task" in text
   mt5_mean = rows[("mt5_small", "xquad_test", "mean")]
@@ -218,7 +225,7 @@ def test_noisy_without_clean_keeps_score_but_no_drop(tmp_path):
   files = report.write_report([str(tmp_path / "run")], str(tmp_path / "out"),
                               plots=False, has_case=lambda _: True)
   de = by_row(files.csv)[("run", "xquad_test", "de")]
-  assert de["drop_f1"] == "20.0000" and de["drop_drop"] == ""
+  assert de["noise_drop_f1"] == "20.0000" and de["noise_drop_f1_drop"] == ""
   assert "drop: no clean score" in de["notes"]
   assert "| de | run |  | missing | missing | 20.0 (no clean) |" in (
       files.markdown.read_text())
@@ -254,9 +261,23 @@ def test_case_only_scheme_on_unknown_script_is_kept_with_a_note(tmp_path):
   write_run(tmp_path / "run", {("xx", "clean"): (10.0, 20.0),
                                ("xx", "random_case"): (5.0, 15.0)})
   run = report.load_run(str(tmp_path / "run"))
-  row = report.build_tables([run], has_case=lambda _: None)[0].rows[0]
-  assert row.cells["random_case"].drop == pytest.approx(5.0)
-  assert "random_case: script case unknown for 'xx'" in row.notes
+  table = report.build_tables([run], has_case=lambda _: None)[0]
+  assert table.rows[0].cells["random_case"].drop == pytest.approx(5.0)
+  assert table.unknown_case == ["xx"]
+  assert "letter case unknown for xx" in render.markdown_table(table)
+
+
+def test_default_case_lookup_and_scheme_order_come_from_the_package(tmp_path):
+  write_run(tmp_path / "run", {
+      (lang, scheme): (10.0, 20.0) for lang in ("es", "th")
+      for scheme in ("clean", "random_case", "antspeak", "drop")})
+  table = report.build_tables([report.load_run(str(tmp_path / "run"))])[0]
+  assert table.schemes == ["drop", "antspeak", "random_case"]
+  es, th = table.rows
+  assert es.cells["random_case"].status == table_lib.OK
+  assert th.cells["random_case"].status == table_lib.NOT_APPLICABLE
+  assert th.cells["antspeak"].status == table_lib.OK  # still adds spaces
+  assert not table.unknown_case
 
 
 def test_languages_lookup_falls_back_to_unknown(monkeypatch):

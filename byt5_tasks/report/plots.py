@@ -33,11 +33,12 @@ def plot_f1_per_language(table: BenchmarkTable, path: pathlib.Path) -> None:
   langs = list(dict.fromkeys(r.lang for r in table.rows))
   rows: Dict[Tuple[str, str], Row] = {(r.run, r.lang): r for r in table.rows}
   panels = [CLEAN] + table.schemes
-  ncols = min(len(panels), 4)
+  # Panels about 16 inches wide in all, however many languages and runs.
+  width = min(max(4.0, 0.2 * len(langs) * len(runs) + 1.5), 8.0)
+  ncols = max(1, min(len(panels), int(16.0 // width)))
   nrows = math.ceil(len(panels) / ncols)
-  width = max(4.0, 0.35 * len(langs) * len(runs) + 1.0)
   fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 3.2 * nrows),
-                           squeeze=False, sharey=True)
+                           squeeze=False, sharey=True, layout="constrained")
   bar = 0.8 / len(runs)
   x = np.arange(len(langs))
   for ax, scheme in zip(axes.flat, panels):
@@ -53,15 +54,17 @@ def plot_f1_per_language(table: BenchmarkTable, path: pathlib.Path) -> None:
                   fontsize=7, color="0.4")
     ax.set_title(scheme)
     ax.set_xticks(x, langs)
+    ax.set_xlim(-0.6, len(langs) - 0.4)
     ax.set_ylim(0, 100)
     ax.grid(axis="y", alpha=0.3)
   for ax in axes.flat[len(panels):]:
     ax.set_visible(False)
   for ax in axes[:, 0]:
     ax.set_ylabel("F1")
-  axes.flat[0].legend(fontsize=8, loc="upper right")
-  fig.suptitle(f"{table.benchmark}: F1 per language, clean and under noise")
-  fig.tight_layout()
+  fig.suptitle(f"{table.benchmark}: F1 per language, clean and under noise "
+               "(n/a: no letter case; miss: not evaluated)")
+  handles, labels = axes.flat[0].get_legend_handles_labels()
+  fig.legend(handles, labels, loc="outside lower center", ncols=len(runs))
   fig.savefig(path, dpi=100)
   plt.close(fig)
 
@@ -91,11 +94,16 @@ def plot_drop_heatmap(table: BenchmarkTable, path: pathlib.Path) -> None:
   for i, row in enumerate(rows):
     for j, scheme in enumerate(table.schemes):
       cell = row.cells[scheme]
+      color = "black"
       if np.isfinite(drops[i, j]):
         text = f"{drops[i, j]:.1f}"
+        if cell.n_langs is not None and cell.n_langs < row.n_langs:
+          text += f"\n[{cell.n_langs}/{row.n_langs}]"
+        if abs(drops[i, j]) > 0.6 * limit:
+          color = "white"
       else:
         text = "n/a" if cell.status == NOT_APPLICABLE else "missing"
-      ax.text(j, i, text, ha="center", va="center", fontsize=9)
+      ax.text(j, i, text, ha="center", va="center", fontsize=9, color=color)
   ax.set_xticks(range(len(table.schemes)), table.schemes, rotation=30,
                 ha="right")
   ax.set_yticks(range(len(rows)), [r.run for r in rows])

@@ -29,9 +29,13 @@ def _signed_change(drop: float) -> str:
   return f"({'+' if change >= 0 else '−'}{abs(change):.1f})"
 
 
-def markdown_cell(cell: Cell) -> str:
+def markdown_cell(cell: Cell, n_langs: int = 0) -> str:
+  """`F1 (change)`; a mean over fewer than all `n_langs` says `[k/n]`."""
   if cell.status == OK and cell.f1 is not None and cell.drop is not None:
-    return f"{cell.f1:.1f} {_signed_change(cell.drop)}"
+    text = f"{cell.f1:.1f} {_signed_change(cell.drop)}"
+    if cell.n_langs is not None and cell.n_langs < n_langs:
+      text += f" [{cell.n_langs}/{n_langs}]"
+    return text
   if cell.f1 is not None:  # a score without a clean one to compare with
     return f"{cell.f1:.1f} ({_short(cell.status)})"
   return _short(cell.status)
@@ -64,10 +68,14 @@ def markdown_table(table: BenchmarkTable) -> str:
     else:
       n = "" if row.n_examples is None else str(row.n_examples)
       first = [row.lang, row.run, n]
-    cells = [markdown_cell(row.cells[s]) for s in table.schemes]
+    cells = [markdown_cell(row.cells[s], row.n_langs) for s in table.schemes]
     lines.append("| " + " | ".join(first + _clean_cells(row) + cells) + " |")
   notes = [f"- {row.run} · {row.lang}: " + "; ".join(_row_notes(row))
            for row in table.rows + table.summaries if _row_notes(row)]
+  if table.unknown_case:
+    notes.append(f"- letter case unknown for {', '.join(table.unknown_case)} "
+                 "(not in byt5_tasks.languages): case-only schemes shown as "
+                 "measured")
   if notes:
     lines += ["", "Not filled / notes:", ""] + notes
   return "\n".join(lines)
@@ -85,7 +93,8 @@ def markdown_report(tables: Sequence[BenchmarkTable],
           "(−4.2 = 4.2 points lost). `n` = examples in the inference log. "
           "`n/a (no case)`: the scheme only changes letter case and the "
           "script has none. Mean rows average the languages of a run; a "
-          "noise column's mean is over languages with both scores."]
+          "noise column's mean is over the languages with both scores, "
+          "`[k/n]` when that is k of the n languages."]
   for table in tables:
     out += ["", f"## {table.benchmark}", "", markdown_table(table)]
   run_notes = [f"- {r.label}: {note}" for r in runs for note in r.notes]
@@ -98,7 +107,7 @@ def csv_header(schemes: Sequence[str]) -> List[str]:
   header = ["run", "benchmark", "lang", "step", "n_examples", "n_langs", "em",
             "f1"]
   for scheme in schemes:
-    header += [f"{scheme}_f1", f"{scheme}_drop"]
+    header += [f"noise_{scheme}_f1", f"noise_{scheme}_f1_drop"]
   return header + ["notes"]
 
 
@@ -109,7 +118,8 @@ def _csv_num(value: Optional[float]) -> str:
 def csv_report(tables: Sequence[BenchmarkTable]) -> str:
   """One CSV for all benchmarks; blanks explained in the `notes` column.
 
-  `{scheme}_drop` is clean F1 minus noisy F1 (positive = points lost).
+  `noise_{scheme}_f1_drop` is clean F1 minus noisy F1 (positive = points
+  lost); the column names follow the task suffix `.noise_{scheme}`.
   """
   schemes = tables[0].schemes if tables else []
   buf = io.StringIO()

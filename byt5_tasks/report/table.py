@@ -6,17 +6,10 @@ so a gap is never read as a zero.
 """
 import dataclasses
 import importlib
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from byt5_tasks.report.discovery import ALL_LANGS, CLEAN, RunResults
 
-# The ByT5 paper's order; schemes seen in the outputs but not listed here are
-# appended after these.
-KNOWN_SCHEMES = ("drop", "add_drop_mutate", "repetitions", "antspeak",
-                 "uppercase", "random_case")
-# Schemes that only change letter case: a no-op on caseless scripts (antspeak
-# also pads with spaces, so it still applies there).
-CASE_ONLY_SCHEMES = frozenset({"uppercase", "random_case"})
 
 OK = "ok"
 MISSING_TASK = "missing task"
@@ -47,6 +40,18 @@ def languages_has_case(lang: str) -> Optional[bool]:
   return None
 
 
+def noise_scheme_facts() -> Tuple[Tuple[str, ...], FrozenSet[str]]:
+  """The noise module's schemes in paper order, and those only changing case.
+
+  Case-only schemes (uppercase, random_case) are the identity on caseless
+  scripts; antspeak also pads with spaces, so it still applies there.
+  Imported here, not at module level, because byt5_tasks.noise loads TF.
+  """
+  from byt5_tasks import noise  # pylint: disable=g-import-not-at-top
+  case_only = frozenset(n for n, s in noise.SCHEMES.items() if s.case_only)
+  return tuple(noise.ALL_SCHEMES), case_only
+
+
 def missing_step(step: Optional[int], present: Sequence[int]) -> str:
   return f"missing step {step} (has {', '.join(map(str, present))})"
 
@@ -58,6 +63,7 @@ class Cell:
   drop: Optional[float]  # clean F1 - noisy F1: positive = points lost
   status: str
   n_examples: Optional[int] = None
+  n_langs: Optional[int] = None  # mean rows: languages behind the mean
 
 
 @dataclasses.dataclass
@@ -77,16 +83,16 @@ class Row:
   n_langs: int = 0
 
 
-def schemes_in(runs: Sequence[RunResults]) -> List[str]:
-  """Noise schemes any run has a task for, known ones in paper order."""
+def schemes_in(runs: Sequence[RunResults],
+               known: Sequence[str] = ()) -> List[str]:
+  """Noise schemes any run has a task for, `known` ones first in order."""
   seen = set()
   for run in runs:
     for benchmark, lang, scheme in list(run.scores) + list(run.other_steps):
       del benchmark, lang
       if scheme != CLEAN:
         seen.add(scheme)
-  return [s for s in KNOWN_SCHEMES if s in seen] + sorted(
-      seen - set(KNOWN_SCHEMES))
+  return [s for s in known if s in seen] + sorted(seen - set(known))
 
 
 def _status_of(run: RunResults, key: Tuple[str, str, str]) -> str:
@@ -99,18 +105,16 @@ def _status_of(run: RunResults, key: Tuple[str, str, str]) -> str:
 
 def _cell(run: RunResults, key: Tuple[str, str, str],
           clean_f1: Optional[float], clean_n: Optional[int],
-          case: Optional[bool]) -> Tuple[Cell, List[str]]:
+          case_only: bool, case: Optional[bool]) -> Tuple[Cell, List[str]]:
   """The cell of one scheme and notes on anything odd about it."""
   scheme = key[2]
   notes = []
-  if scheme in CASE_ONLY_SCHEMES and case is False:
+  if case_only and case is False:
     return Cell(None, None, NOT_APPLICABLE), notes
   status = _status_of(run, key)
   if status != OK:
     return Cell(None, None, status), notes
   score = run.scores[key]
-  if scheme in CASE_ONLY_SCHEMES and case is None:
-    notes.append(f"{scheme}: script case unknown for '{key[1]}'")
   if clean_f1 is None:
     return Cell(score.f1, None, NO_CLEAN, score.n_examples), notes
   if None not in (clean_n, score.n_examples) and clean_n != score.n_examples:
@@ -120,7 +124,8 @@ def _cell(run: RunResults, key: Tuple[str, str, str],
 
 
 def build_row(run: RunResults, benchmark: str, lang: str,
-              schemes: Sequence[str], has_case: HasCase) -> Row:
+              schemes: Sequence[str], has_case: HasCase,
+              case_only: FrozenSet[str] = frozenset()) -> Row:
   """One run x language row of one benchmark."""
   clean_key = (benchmark, lang, CLEAN)
   clean_status = _status_of(run, clean_key)
@@ -131,7 +136,8 @@ def build_row(run: RunResults, benchmark: str, lang: str,
   cells, notes = {}, []
   for scheme in schemes:
     cells[scheme], cell_notes = _cell(run, (benchmark, lang, scheme),
-                                      clean_f1, clean_n, case)
+                                      clean_f1, clean_n,
+                                      scheme in case_only, case)
     notes.extend(cell_notes)
   return Row(run=run.label, benchmark=benchmark, lang=lang, step=run.step,
              em=clean.em if clean else None, f1=clean_f1,
@@ -173,7 +179,8 @@ def summary_row(rows: Sequence[Row], schemes: Sequence[str]) -> Optional[Row]:
     if n_pairs < len(applicable):
       notes.append(f"{scheme}: mean of {n_pairs}/{len(applicable)} "
                    "applicable languages")
-    cells[scheme] = Cell(f1s, drop, OK if n_pairs else NO_SCORES)
+    cells[scheme] = Cell(f1s, drop, OK if n_pairs else NO_SCORES,
+                         n_langs=n_pairs)
   return Row(run=first.run, benchmark=first.benchmark, lang="mean",
              step=first.step, em=em, f1=f1,
              clean_status=OK if n_clean else NO_SCORES, n_examples=None,
@@ -187,6 +194,8 @@ class BenchmarkTable:
   schemes: List[str]
   rows: List[Row]
   summaries: List[Row]
+  # Languages whose case is unknown: case-only schemes shown as measured.
+  unknown_case: List[str] = dataclasses.field(default_factory=list)
 
 
 def build_tables(runs: Sequence[RunResults],
@@ -194,7 +203,8 @@ def build_tables(runs: Sequence[RunResults],
                  schemes: Optional[Sequence[str]] = None
                  ) -> List[BenchmarkTable]:
   """One table per benchmark over the union of languages of all runs."""
-  schemes = list(schemes) if schemes is not None else schemes_in(runs)
+  known, case_only = noise_scheme_facts()
+  schemes = list(schemes) if schemes is not None else schemes_in(runs, known)
   langs_of: Dict[str, set] = {}
   for run in runs:
     for benchmark, lang, _ in list(run.scores) + list(run.other_steps):
@@ -202,10 +212,15 @@ def build_tables(runs: Sequence[RunResults],
   tables = []
   for benchmark in sorted(langs_of):
     langs = sorted(langs_of[benchmark], key=lambda l: (l == ALL_LANGS, l))
-    by_run = {run.label: [build_row(run, benchmark, lang, schemes, has_case)
+    by_run = {run.label: [build_row(run, benchmark, lang, schemes, has_case,
+                                    case_only)
                           for lang in langs] for run in runs}
     rows = [by_run[run.label][i] for i in range(len(langs)) for run in runs]
     summaries = [summary_row(by_run[run.label], schemes) for run in runs]
     summaries = [s for s in summaries if s is not None]
-    tables.append(BenchmarkTable(benchmark, schemes, rows, summaries))
+    unknown_case = [l for l in langs if l != ALL_LANGS and has_case(l) is None]
+    if not set(schemes) & case_only:
+      unknown_case = []
+    tables.append(BenchmarkTable(benchmark, schemes, rows, summaries,
+                                 unknown_case))
   return tables
