@@ -22,11 +22,14 @@ def resolve_part_file(data_dir: str, part: QAPart) -> str:
   """The first existing candidate file of a part, or an error listing all."""
   tried = []
   for stem in part.files:
+    base = os.path.join(data_dir, "qa", stem)
+    # One listing per stem, matched exactly: some filesystems' `exists`
+    # also answers for a longer name (`x.json` when only `x.json.gz` is there).
+    present = set(tf.io.gfile.glob(base + ".json*"))
     for suffix in JSON_SUFFIXES:
-      path = os.path.join(data_dir, "qa", stem + suffix)
-      tried.append(path)
-      if tf.io.gfile.exists(path):
-        return path
+      tried.append(base + suffix)
+      if base + suffix in present:
+        return base + suffix
   raise FileNotFoundError(
       f"No data for language {part.lang!r} (TFDS {part.tfds_name} "
       f"{part.tfds_split}); looked for: {', '.join(tried)}")

@@ -1,6 +1,8 @@
 """QA tasks built by the registry: files and TFDS sources, formatting,
 postprocessing into metrics, the mT5 vocabulary, truncation, the CLI."""
+import gzip
 import io
+import json
 from unittest import mock
 
 import numpy as np
@@ -260,3 +262,16 @@ def test_cli_lists_shows_and_counts(tasks):
     cli.main(["count", f"{PREFIX}_xquad_test.en"], out=out)
     assert f"{PREFIX}_xquad_test.en [test]: 4 examples" in out.getvalue()
     assert "read 4, kept 4" in out.getvalue()
+
+
+def test_files_source_reads_any_tf_filesystem_path():
+  # `ram://` goes through tf.io.gfile exactly as `gs://` does.
+  root = "ram://byt5_tasks_fixture"
+  document = qa_fixtures.squad_document()
+  tf.io.gfile.makedirs(f"{root}/qa/xquad")
+  with tf.io.gfile.GFile(f"{root}/qa/xquad/xquad.vi.json.gz", "wb") as f:
+    f.write(gzip.compress(json.dumps(document).encode("utf-8")))
+  registry.register_qa_tasks(prefix="ramfs", source_kind="files",
+                             data_dir=root)
+  ids = [ex["id"] for ex in _examples("ramfs_xquad_test.vi", "test")]
+  assert ids == [b"q1", b"q2", b"q3", b"q4"]
