@@ -97,7 +97,7 @@ def test_read_metrics_file_last_line_per_step_wins_and_bad_lines_noted(
   with open(path, "a") as f:
     f.write("{not json\n")
     f.write('{"em": 1}\n')
-  log = discovery.read_metrics_file(path)
+  log = discovery.read_metrics_file(str(path))
   assert log.task == "byt5_xquad_test.es"
   assert discovery.qa_metrics(log.steps[1000]) == {"em": 5.0, "f1": 6.0}
   assert discovery.qa_metrics(log.steps[2000]) == {"em": 3.0, "f1": 4.0}
@@ -280,6 +280,18 @@ def test_default_case_lookup_and_scheme_order_come_from_the_package(tmp_path):
   assert not table.unknown_case
 
 
+def test_pooled_all_langs_row_is_shown_but_not_averaged(tmp_path):
+  write_run(tmp_path / "run", {("es", "clean"): (10.0, 20.0),
+                               ("de", "clean"): (30.0, 40.0),
+                               ("all_langs", "clean"): (90.0, 95.0)})
+  table = report.build_tables([report.load_run(str(tmp_path / "run"))],
+                              has_case=lambda _: True)[0]
+  assert [r.lang for r in table.rows] == ["de", "es", "all"]
+  assert table.rows[-1].f1 == 95.0
+  assert table.summaries[0].f1 == pytest.approx(30.0)
+  assert table.summaries[0].n_langs == 2
+
+
 def test_languages_lookup_falls_back_to_unknown(monkeypatch):
   monkeypatch.setitem(sys.modules, "byt5_tasks.languages", None)
   assert table_lib.languages_has_case("th") is None
@@ -299,6 +311,9 @@ def test_non_qa_tasks_and_nested_eval_dirs(tmp_path):
   assert run.counts["ignored_tasks"] == 1
   assert run.counts["metrics_files"] == 3
   assert any("byt5_family_span_corruption" in n for n in run.notes)
+  only_xquad = report.load_run(str(run_dir / "eval_xquad" / "inference_eval"))
+  assert set(only_xquad.scores) == {("xquad_test", "es", "clean")}
+  assert only_xquad.label == "eval_xquad"
 
 
 def test_plots_are_valid_pngs(two_runs, tmp_path):

@@ -8,8 +8,8 @@ import dataclasses
 import pathlib
 from typing import List, Optional, Sequence
 
-from byt5_tasks.report.discovery import (ReportError, RunResults, load_run,
-                                         parse_task_name)
+from byt5_tasks.report.discovery import (ReportError, RunResults, dir_name,
+                                         load_run, parse_task_name)
 from byt5_tasks.report.render import csv_report, markdown_report
 from byt5_tasks.report.table import (BenchmarkTable, HasCase, build_tables,
                                      languages_has_case)
@@ -33,7 +33,7 @@ def run_labels(run_dirs: Sequence[str],
                labels: Optional[Sequence[str]]) -> List[str]:
   """Given labels, or the run directories' names; they must be distinct."""
   if labels is None:
-    labels = [pathlib.Path(d).resolve().name for d in run_dirs]
+    labels = [dir_name(d) for d in run_dirs]
   elif len(labels) != len(run_dirs):
     raise ReportError(f"{len(labels)} labels for {len(run_dirs)} run "
                       "directories; give one label per run")

@@ -9,13 +9,16 @@ EVAL_OUTPUT_DIR}/inference_eval`, and seqio's JSONLogger writes there:
     `prediction`), capped by JSON_WRITE_N_RESULTS (None = all).
 We only read what we need: EM/F1 per task and step, and how many examples
 were logged, so a noisy/clean pair evaluated on different subsets is visible.
+Files are read through tf.io.gfile, so run directories on gs:// work as well.
 """
 import dataclasses
 import json
 import math
-import pathlib
+import os
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import tensorflow as tf
 
 METRICS_SUFFIX = "-metrics.jsonl"
 CLEAN = "clean"
@@ -33,6 +36,17 @@ _METRIC_ALIASES = {"em": "em", "exact_match": "em", "f1": "f1"}
 
 class ReportError(ValueError):
   """A run directory or option the report cannot work with at all."""
+
+
+def dir_name(path: str) -> str:
+  """A run's default label: its directory's name (the model dir's, if given
+  the inference_eval dir itself); local or gs:// paths."""
+  if "://" not in path:
+    path = os.path.abspath(path)
+  path = path.rstrip("/")
+  if os.path.basename(path) == "inference_eval":
+    path = os.path.dirname(path)
+  return os.path.basename(path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +80,7 @@ def parse_task_name(task: str) -> Optional[TaskName]:
 class TaskLog:
   """Everything one `{task}-metrics.jsonl` says: metrics per step."""
   task: str
-  path: pathlib.Path
+  path: str
   steps: Dict[int, Dict[str, Any]]  # the last line for each step wins
   bad_lines: List[str]
 
@@ -88,13 +102,17 @@ def metric_number(value: Any) -> Optional[float]:
   return None
 
 
-def read_metrics_file(path: pathlib.Path) -> TaskLog:
+def _task_of(metrics_path: str) -> str:
+  return os.path.basename(metrics_path)[:-len(METRICS_SUFFIX)]
+
+
+def read_metrics_file(path: str) -> TaskLog:
   """Reads one metrics file; malformed lines are kept aside, not fatal."""
-  task = path.name[:-len(METRICS_SUFFIX)]
+  task = _task_of(path)
   steps: Dict[int, Dict[str, Any]] = {}
   bad: List[str] = []
-  with open(path, encoding="utf-8") as f:
-    for line_no, line in enumerate(f, start=1):
+  with tf.io.gfile.GFile(path, "r") as f:
+    for line_no, line in enumerate(f.read().splitlines(), start=1):
       if not line.strip():
         continue
       try:
@@ -121,29 +139,36 @@ def qa_metrics(record: Mapping[str, Any]) -> Dict[str, float]:
   return out
 
 
-def inference_path(metrics_path: pathlib.Path, step: int) -> pathlib.Path:
+def inference_path(metrics_path: str, step: int) -> str:
   """Where JSONLogger puts the inferences of this task at `step`."""
-  task = metrics_path.name[:-len(METRICS_SUFFIX)]
-  return metrics_path.with_name(f"{task}-{step:06}.jsonl")
+  return os.path.join(os.path.dirname(metrics_path),
+                      f"{_task_of(metrics_path)}-{step:06}.jsonl")
 
 
-def count_logged_examples(path: pathlib.Path) -> Optional[int]:
+def count_logged_examples(path: str) -> Optional[int]:
   """Number of examples in an inference file, or None if there is none."""
-  if not path.is_file():
+  if not tf.io.gfile.exists(path):
     return None
-  with open(path, "rb") as f:
+  with tf.io.gfile.GFile(path, "rb") as f:
     return sum(1 for line in f if line.strip())
 
 
-def find_metrics_files(run_dir: pathlib.Path) -> List[pathlib.Path]:
-  """All metrics files under a run directory.
+# Where metrics files sit relative to what a user may pass as a run: the
+# inference_eval dir itself, a model dir / EVAL_OUTPUT_DIR, or a directory of
+# several eval output dirs (one per benchmark). Globs, not a recursive walk,
+# so checkpoint directories (large, possibly on GCS) are never listed.
+_LAYOUTS = ("", "inference_eval", os.path.join("*", "inference_eval"))
 
-  Accepts a model dir, an EVAL_OUTPUT_DIR, their `inference_eval/`, or a
-  directory holding several eval output dirs (one per benchmark).
-  """
-  if not run_dir.is_dir():
+
+def find_metrics_files(run_dir: str) -> List[str]:
+  """All metrics files of a run directory (see _LAYOUTS)."""
+  if not tf.io.gfile.isdir(run_dir):
     raise ReportError(f"run directory {run_dir} does not exist")
-  return sorted(run_dir.rglob(f"*{METRICS_SUFFIX}"))
+  found = set()
+  for layout in _LAYOUTS:
+    pattern = os.path.join(run_dir, layout, f"*{METRICS_SUFFIX}")
+    found.update(tf.io.gfile.glob(pattern))
+  return sorted(found)
 
 
 @dataclasses.dataclass
@@ -158,7 +183,7 @@ class Score:
 class RunResults:
   """One run's QA scores at one step, plus what could not be read."""
   label: str
-  run_dir: pathlib.Path
+  run_dir: str
   step: Optional[int]
   scores: Dict[Tuple[str, str, str], Score]
   # Tasks that exist but were not evaluated at `step`: key -> steps present.
@@ -167,7 +192,7 @@ class RunResults:
   counts: Dict[str, int]
 
 
-def _task_logs(run_dir: pathlib.Path, notes: List[str],
+def _task_logs(run_dir: str, notes: List[str],
                counts: Dict[str, int]) -> Dict[Tuple[str, str, str],
                                                 Tuple[TaskName, TaskLog]]:
   """Reads every metrics file of a run, keyed by (benchmark, lang, scheme)."""
@@ -196,7 +221,7 @@ def _task_logs(run_dir: pathlib.Path, notes: List[str],
 def load_run(run_dir: str, label: Optional[str] = None,
              step: Optional[int] = None) -> RunResults:
   """Reads a run's QA scores at `step` (default: the latest step seen)."""
-  path = pathlib.Path(run_dir)
+  path = run_dir
   notes: List[str] = []
   counts = {k: 0 for k in ("metrics_files", "bad_lines", "ignored_tasks",
                            "duplicate_tasks", "qa_tasks", "tasks_at_step")}
@@ -220,6 +245,6 @@ def load_run(run_dir: str, label: Optional[str] = None,
         em=metrics.get("em"), f1=metrics.get("f1"),
         n_examples=count_logged_examples(inference_path(log.path, step)))
     counts["tasks_at_step"] += 1
-  return RunResults(label=label or path.resolve().name, run_dir=path,
+  return RunResults(label=label or dir_name(path), run_dir=path,
                     step=step, scores=scores, other_steps=other_steps,
                     notes=notes, counts=counts)
