@@ -18,8 +18,6 @@ import os
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-import tensorflow as tf
-
 METRICS_SUFFIX = "-metrics.jsonl"
 CLEAN = "clean"
 # Benchmarks whose tasks carry no language suffix but are monolingual.
@@ -32,6 +30,12 @@ _TASK_RE = re.compile(
     r"(?:\.noise_(?P<scheme>[a-z][a-z0-9_]*))?$")
 # Keys our QA metric functions return, and spellings other metric code uses.
 _METRIC_ALIASES = {"em": "em", "exact_match": "em", "f1": "f1"}
+
+
+def _gfile():
+  """tf.io.gfile, imported on first use (TF is slow to import)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return tf.io.gfile
 
 
 class ReportError(ValueError):
@@ -111,7 +115,7 @@ def read_metrics_file(path: str) -> TaskLog:
   task = _task_of(path)
   steps: Dict[int, Dict[str, Any]] = {}
   bad: List[str] = []
-  with tf.io.gfile.GFile(path, "r") as f:
+  with _gfile().GFile(path, "r") as f:
     for line_no, line in enumerate(f.read().splitlines(), start=1):
       if not line.strip():
         continue
@@ -147,9 +151,9 @@ def inference_path(metrics_path: str, step: int) -> str:
 
 def count_logged_examples(path: str) -> Optional[int]:
   """Number of examples in an inference file, or None if there is none."""
-  if not tf.io.gfile.exists(path):
+  if not _gfile().exists(path):
     return None
-  with tf.io.gfile.GFile(path, "rb") as f:
+  with _gfile().GFile(path, "rb") as f:
     return sum(1 for line in f if line.strip())
 
 
@@ -162,12 +166,12 @@ _LAYOUTS = ("", "inference_eval", os.path.join("*", "inference_eval"))
 
 def find_metrics_files(run_dir: str) -> List[str]:
   """All metrics files of a run directory (see _LAYOUTS)."""
-  if not tf.io.gfile.isdir(run_dir):
+  if not _gfile().isdir(run_dir):
     raise ReportError(f"run directory {run_dir} does not exist")
   found = set()
   for layout in _LAYOUTS:
     pattern = os.path.join(run_dir, layout, f"*{METRICS_SUFFIX}")
-    found.update(tf.io.gfile.glob(pattern))
+    found.update(_gfile().glob(pattern))
   return sorted(found)
 
 
