@@ -357,6 +357,15 @@ def test_cli_step_per_run(two_runs, tmp_path):
   assert rows[("mt5_small", "xquad_test", "es")]["f1"] == "70.0000"
 
 
+def test_run_without_qa_outputs_says_so(tmp_path):
+  (tmp_path / "empty").mkdir()
+  files = report.write_report([str(tmp_path / "empty")], str(tmp_path / "out"))
+  assert files.tables == [] and files.plots == []
+  assert "- empty: no QA metrics files found under" in (
+      files.markdown.read_text())
+  assert files.csv.read_text().startswith("run,benchmark,lang,step")
+
+
 def test_same_directory_names_need_labels(tmp_path):
   write_run(tmp_path / "a" / "run", {("es", "clean"): (1.0, 2.0)})
   write_run(tmp_path / "b" / "run", {("es", "clean"): (1.0, 2.0)})
