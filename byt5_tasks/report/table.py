@@ -86,12 +86,8 @@ class Row:
 def schemes_in(runs: Sequence[RunResults],
                known: Sequence[str] = ()) -> List[str]:
   """Noise schemes any run has a task for, `known` ones first in order."""
-  seen = set()
-  for run in runs:
-    for benchmark, lang, scheme in list(run.scores) + list(run.other_steps):
-      del benchmark, lang
-      if scheme != CLEAN:
-        seen.add(scheme)
+  seen = {key[2] for run in runs
+          for key in list(run.scores) + list(run.other_steps)} - {CLEAN}
   return [s for s in known if s in seen] + sorted(seen - set(known))
 
 
