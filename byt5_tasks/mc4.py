@@ -261,18 +261,24 @@ def pretraining_preprocessors(
     noise_density: float = span_corruption.DEFAULT_NOISE_DENSITY,
     mean_noise_span_length: float = (
         span_corruption.DEFAULT_MEAN_NOISE_SPAN_LENGTH),
-    align_to_characters: bool = False) -> List[Callable]:
-  """Text -> byte ids -> (cache) -> span corruption -> EOS."""
+    align_to_characters: bool = False,
+    corruption_fn: Optional[Callable] = None) -> List[Callable]:
+  """Text -> byte ids -> (cache) -> span corruption -> EOS.
+
+  `corruption_fn` replaces our span corruption (the benchmark plugs T5's in).
+  """
+  if corruption_fn is None:
+    corruption_fn = functools.partial(
+        span_corruption.span_corruption, noise_density=noise_density,
+        mean_noise_span_length=mean_noise_span_length,
+        align_to_characters=align_to_characters)
   return [
       functools.partial(seqio.preprocessors.rekey,
                         key_map={"targets": "text"}),
       functools.partial(seqio.preprocessors.tokenize,
                         copy_pretokenized=False),
       seqio.CacheDatasetPlaceholder(),
-      functools.partial(span_corruption.span_corruption,
-                        noise_density=noise_density,
-                        mean_noise_span_length=mean_noise_span_length,
-                        align_to_characters=align_to_characters),
+      corruption_fn,
       seqio.preprocessors.append_eos_after_trim,
   ]
 
@@ -357,7 +363,11 @@ def register_family_mixture(
     source_kind: Optional[str] = None,
     data_dir: Optional[str] = None,
     prefix: str = TASK_PREFIX,
-    register_tasks: bool = True) -> FamilyMixture:
+    register_tasks: bool = True,
+    noise_density: float = span_corruption.DEFAULT_NOISE_DENSITY,
+    mean_noise_span_length: float = (
+        span_corruption.DEFAULT_MEAN_NOISE_SPAN_LENGTH),
+    align_to_characters: bool = False) -> FamilyMixture:
   """Registers `{prefix}_{family}` over the family's per-language tasks.
 
   Args:
@@ -368,7 +378,9 @@ def register_family_mixture(
       files) or `bytes` (compressed shard bytes; the default for files).
     source_kind, data_dir: as `byt5_tasks.config`; default from environment.
     prefix: task and mixture name prefix.
-    register_tasks: also (re)register the per-language tasks.
+    register_tasks: also (re)register the per-language tasks, with these
+      span corruption settings (noise_density, mean_noise_span_length,
+      align_to_characters); use a different `prefix` for non-default ones.
   """
   if alpha <= 0:
     raise ValueError(f"alpha must be positive, got {alpha}")
@@ -377,7 +389,9 @@ def register_family_mixture(
   codes = languages.family_languages(family)
   if register_tasks:
     for lang in codes:
-      register_language_task(lang, source_kind, data_dir, prefix)
+      register_language_task(lang, source_kind, data_dir, prefix,
+                             noise_density, mean_noise_span_length,
+                             align_to_characters)
   name = mixture_name(family, prefix)
   seqio.MixtureRegistry.remove(name)
   mixture = FamilyMixture(name, family, codes, alpha, size_measure, prefix)

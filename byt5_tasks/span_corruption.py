@@ -26,7 +26,7 @@ spans at arbitrary bytes.
 """
 import dataclasses
 import functools
-from typing import Mapping, Optional, Tuple
+from typing import Callable, Mapping, Optional, Tuple
 
 import seqio
 import tensorflow as tf
@@ -72,12 +72,16 @@ def _feature_lengths(tokens_length: int, noise_density: float,
           num_noise + num_spans + 1)
 
 
-def _check_settings(noise_density: float, mean_noise_span_length: float):
+def _lengths_fn(noise_density: float, mean_noise_span_length: float
+                ) -> Callable[[int], Tuple[int, int]]:
+  """Validated settings -> (tokens_length -> (inputs, targets) lengths)."""
   if not 0.0 < noise_density < 1.0:
     raise ValueError(f"noise_density must be in (0, 1), got {noise_density}")
   if mean_noise_span_length < 1.0:
     raise ValueError("mean_noise_span_length must be >= 1, got "
                      f"{mean_noise_span_length}")
+  return functools.partial(_feature_lengths, noise_density=noise_density,
+                           mean_noise_span_length=mean_noise_span_length)
 
 
 def span_corruption_lengths(
@@ -93,12 +97,9 @@ def span_corruption_lengths(
   in inputs and targets (the targets limit stays the unaligned one), so chunks
   are a few bytes shorter.
   """
-  _check_settings(noise_density, mean_noise_span_length)
+  lengths = _lengths_fn(noise_density, mean_noise_span_length)
   if inputs_length < 2:
     raise ValueError(f"inputs_length must be >= 2, got {inputs_length}")
-  lengths = functools.partial(
-      _feature_lengths, noise_density=noise_density,
-      mean_noise_span_length=mean_noise_span_length)
   tokens_length = 1
   while lengths(tokens_length + 1)[0] <= inputs_length:
     tokens_length += 1
@@ -129,12 +130,9 @@ def inputs_length_for(
   That is the largest L with `targets_length_for(L) <= targets_length`
   (189 -> 1026: inputs of 1024 to 1026 bytes all need 189 targets).
   """
-  _check_settings(noise_density, mean_noise_span_length)
+  lengths = _lengths_fn(noise_density, mean_noise_span_length)
   if targets_length < 2:
     raise ValueError(f"targets_length must be >= 2, got {targets_length}")
-  lengths = functools.partial(
-      _feature_lengths, noise_density=noise_density,
-      mean_noise_span_length=mean_noise_span_length)
   # The longest chunk whose targets fit; one byte more is the first chunk
   # that must not be chosen, so inputs stop just short of its length.
   tokens_length = 1
