@@ -14,9 +14,10 @@ from typing import Iterable, List, Optional, Sequence
 
 import seqio
 
+from byt5_tasks import languages
+from byt5_tasks import mc4
 from byt5_tasks import noised
 
-FAMILY_MIXTURE_STEM = "mc4_"
 CLEAN = "clean"
 
 
@@ -38,11 +39,16 @@ def _require_registered(names: Iterable[str], what: str,
         "file `import byt5_tasks.tasks`, and is the data configured?")
 
 
-def family_mixture(family: str, prefix: str = "byt5") -> str:
-  """`{prefix}_mc4_{family}`, the span-corruption mixture of a family."""
-  name = f"{prefix}_{FAMILY_MIXTURE_STEM}{family}"
-  _require_registered([name], f"pretraining family {family!r}",
-                      f"{prefix}_{FAMILY_MIXTURE_STEM}")
+def family_mixture(family: str) -> str:
+  """`byt5_mc4_{family}`, the span-corruption mixture of a language family.
+
+  A family known to `byt5_tasks.languages` whose mixture is not registered
+  yet gets it registered here (cheap and offline: sizes are read lazily).
+  """
+  languages.family_languages(family)  # Unknown family: error listing known.
+  name = mc4.mixture_name(family)
+  if name not in seqio.MixtureRegistry.names():
+    mc4.register_family_mixture(family)
   return name
 
 
@@ -61,10 +67,14 @@ def qa_name(stem: str, prefix: str = "byt5",
     stem: a task or mixture name without vocabulary prefix, e.g.
       `xquad_zeroshot` or `tydiqa_train.en`.
     prefix: vocabulary family, `byt5` or `mt5`.
-    noise_scheme: for learnable-noise runs, the scheme whose variant to use.
+    noise_scheme: for learnable-noise runs, the scheme whose variant to use;
+      registered here (`byt5_tasks.noised`) if it is not yet.
   """
-  name = noised_name(f"{prefix}_{stem}", noise_scheme)
-  _require_registered([name], "QA task/mixture", f"{prefix}_{stem}")
+  clean = f"{prefix}_{stem}"
+  _require_registered([clean], "QA task/mixture", f"{prefix}_{stem}")
+  name = noised_name(clean, noise_scheme)
+  if name != clean and name not in _registered():
+    noised.register_learnable_noise_variants(clean, schemes=[noise_scheme])
   return name
 
 
