@@ -1,6 +1,7 @@
 """Look at what is registered: `python -m byt5_tasks.cli {list,show,count,truncation}`.
 
   list        tasks and mixtures (with each mixture's normalised rates)
+  families    language families: languages, data sizes, sampling rates
   show        a few preprocessed examples of a task, decoded back to text
   count       examples per split, and what the file reader kept and dropped
   truncation  how many examples an inputs length truncates / loses answers of
@@ -12,6 +13,8 @@ from typing import List, Optional, Sequence, TextIO
 
 import seqio
 
+from byt5_tasks import languages
+from byt5_tasks import mc4
 from byt5_tasks import qa_files
 from byt5_tasks import truncation
 
@@ -40,9 +43,27 @@ def list_registered(pattern: str, rates: bool, out: TextIO) -> None:
   print(f"\n# {len(mixtures)} mixtures", file=out)
   for name in mixtures:
     print(name, file=out)
-    if rates:
+    if isinstance(seqio.get_mixture_or_task(name), mc4.FamilyMixture):
+      print("    (rates: python -m byt5_tasks.cli families)", file=out)
+    elif rates:
       for task, share in mixture_rates(name):
         print(f"    {share:8.4f}  {task}", file=out)
+
+
+def list_families(names: Sequence[str], out: TextIO) -> None:
+  """Each family's languages with their data size and sampling rate."""
+  for family in names or sorted(languages.families()):
+    print(f"{mc4.mixture_name(family)}  ({family})", file=out)
+    try:
+      rows = mc4.family_rate_table(family)
+    except Exception as e:  # pylint: disable=broad-except
+      # TFDS metadata or files may be out of reach; say so and go on.
+      print(f"    rates unavailable: {e}", file=out)
+      continue
+    for row in rows:
+      size = ("no data" if row.size is None
+              else f"{row.size:,} {row.size_unit}")
+      print(f"    {row.rate:8.4f}  {row.lang:<8} {size}", file=out)
 
 
 def _decode_feature(feature: seqio.Feature, ids) -> str:
@@ -92,6 +113,8 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
                       help="regular expression the names must match")
   p_list.add_argument("--no-rates", action="store_true",
                       help="skip mixture rates (they may count data files)")
+  p_fam = sub.add_parser("families", help="families and sampling rates")
+  p_fam.add_argument("family", nargs="*")
   p_show = sub.add_parser("show", help="preprocessed examples, decoded")
   p_show.add_argument("task")
   p_show.add_argument("--split", default=None)
@@ -109,6 +132,8 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
   _import_tasks()
   if args.command == "list":
     list_registered(args.pattern, not args.no_rates, out)
+  elif args.command == "families":
+    list_families(args.family, out)
   elif args.command == "show":
     split = args.split or seqio.get_mixture_or_task(args.task).splits[0]
     show_examples(args.task, split, args.num, args.max_chars, out)

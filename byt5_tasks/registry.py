@@ -3,6 +3,15 @@
 Other T5X projects import these to register QA tasks with their own
 vocabulary or data, family mixtures for their own languages, and noised
 variants of their own tasks. `byt5_tasks.tasks` calls them over our tables.
+The pretraining and noise helpers live next to their code and are re-exported
+here so one module holds the whole public registration API:
+
+  register_qa_tasks / register_qa_task / register_qa_mixture   (this module)
+  register_family                  a language family (byt5_tasks.languages)
+  register_family_mixture          `byt5_mc4_{family}` (byt5_tasks.mc4)
+  register_noised_variants         `{name}.noise_{scheme}` (byt5_tasks.noised)
+  register_noise_eval_mixture      clean + noised eval in one mixture
+  register_learnable_noise_variants  noise in fine-tuning and evaluation
 """
 from typing import Callable, List, Mapping, Optional, Sequence
 
@@ -13,6 +22,11 @@ from byt5_tasks import qa
 from byt5_tasks import qa_files
 from byt5_tasks import qa_sources
 from byt5_tasks import vocab
+from byt5_tasks.languages import register_family  # pylint: disable=unused-import
+from byt5_tasks.mc4 import register_family_mixture  # pylint: disable=unused-import
+from byt5_tasks.noised import register_learnable_noise_variants  # pylint: disable=unused-import
+from byt5_tasks.noised import register_noise_eval_mixture  # pylint: disable=unused-import
+from byt5_tasks.noised import register_noised_variants  # pylint: disable=unused-import
 from byt5_tasks.qa_benchmarks import METRIC_MLQA
 from byt5_tasks.qa_benchmarks import QAMixtureSpec
 from byt5_tasks.qa_benchmarks import QATaskSpec

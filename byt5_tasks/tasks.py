@@ -3,8 +3,12 @@
 Data comes from TFDS unless `$BYT5_TASKS_DATA_DIR` is set (then from files in
 the layout the README describes); `$BYT5_TASKS_SOURCE` forces one or the other.
 """
+from byt5_tasks import mc4
 from byt5_tasks import registry
 from byt5_tasks import vocab
+
+# `byt5_mc4.{lang}` for every mC4 language, `byt5_mc4_{family}` per family.
+PRETRAINING = mc4.register_pretraining_tasks()
 
 QA_TASKS = registry.register_qa_tasks(prefix="byt5")
 # Identical examples over mT5's SentencePiece vocabulary, so released mT5
