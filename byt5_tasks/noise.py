@@ -1,14 +1,15 @@
 """The six synthetic noise schemes of the ByT5 paper, as TensorFlow string ops.
 
-Each scheme maps one scalar `tf.string` (UTF-8) to another and works on
-characters, i.e. Unicode code points, not bytes. The ops are plain graph ops
-(no `tf.py_function`), so they run inside a `tf.data` pipeline, in a seqio
-cache job, and anywhere a `tf.function` runs.
+Each scheme maps UTF-8 strings (a scalar or a batch) to noised strings and
+works on characters, i.e. Unicode code points, not bytes. The ops are plain
+graph ops (no `tf.py_function`), so they run inside a `tf.data` pipeline, in a
+seqio cache job, and anywhere a `tf.function` runs.
 
-Randomness comes only from stateless random ops (Philox) driven by an explicit
-`seed`, a `[2]` int64 tensor. `example_seed` derives it from a run seed and a
-stable example key, so an example gets the same noise in every run, in every
-shard order and in a seqio cache, independent of seqio's own seeds.
+Randomness is stateless: every draw is a pure function of (seed, character
+position, stream), computed with SplitMix64 in uint64 TF ops (see `_uniform`).
+`example_seed` derives each text's seed from a run seed and a stable example
+key, so an example gets the same noise in every run, in every shard order, in
+any batch, and in a seqio cache, independent of seqio's own seeds.
 
 Decisions where the paper is silent:
 - Random characters (`add_drop_mutate` insertions and substitutions) are drawn
@@ -27,6 +28,9 @@ Decisions where the paper is silent:
   and one after the last: "abc de" -> " A B C   D E " (an existing space is a
   character like any other, so it ends up between two separator spaces). The
   empty string stays empty.
+- Everything works per code point, as the paper says: `antspeak` pads a
+  combining accent or a Devanagari vowel sign like any letter (detaching it
+  from its base), and `drop` may delete a base letter but keep its marks.
 - `random_case` uppercases each character with probability `rate` (0.5) and
   lowercases it otherwise; each character is mapped on its own, so a Greek
   capital sigma lowercases to "σ" even at the end of a word.
@@ -35,58 +39,64 @@ Decisions where the paper is silent:
   with an error naming the example before it gets here).
 """
 import dataclasses
+import functools
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
 _SPACE = 0x20
-_PHILOX = "philox"
 _INT64_MAX = 2**63 - 1
+# SplitMix64 (Steele, Lea & Flood 2014): counter increment and finalizer.
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
+_STREAMS = 4  # Independent draws per character (selection, pick, ...).
 
 
-# ------------------------------- helpers --------------------------------------
+# ------------------------------- randomness -----------------------------------
 
 
-def _decode(text: tf.Tensor) -> tf.Tensor:
-  """UTF-8 string -> 1-D int32 code points (U+FFFD for invalid bytes)."""
-  return tf.strings.unicode_decode(
-      text, "UTF-8", errors="replace", replacement_char=0xFFFD)
+def _u64(value: int) -> tf.Tensor:
+  return tf.constant(value, tf.uint64)
 
 
-def _encode(code_points: tf.Tensor) -> tf.Tensor:
-  return tf.strings.unicode_encode(code_points, "UTF-8")
+def _mix(z: tf.Tensor) -> tf.Tensor:
+  """SplitMix64's finalizer: a bijective avalanche mix of uint64 values."""
+  z = tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(30))) * _u64(_MIX1)
+  z = tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(27))) * _u64(_MIX2)
+  return tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(31)))
 
 
-def _uniform(seed: tf.Tensor, stream: int, shape) -> tf.Tensor:
-  """Uniform [0, 1) floats from an independent stream of `seed`."""
-  stream_seed = tf.random.experimental.stateless_fold_in(
-      seed, stream, alg=_PHILOX)
-  return tf.random.stateless_uniform(shape, seed=stream_seed, alg=_PHILOX)
+def _uniform(seeds: tf.Tensor, positions: tf.Tensor, stream: int) -> tf.Tensor:
+  """Uniform [0, 1) float64 for each (seed, position), in `stream`.
 
-
-def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
-  """For u < rate, which of `buckets` equal parts of [0, rate) holds u.
-
-  A uniform value conditioned on u < rate is uniform on [0, rate), so this
-  reuses the selection draw instead of spending a second random op.
+  A counter-based generator: the value is SplitMix64's output number
+  `position * _STREAMS + stream` for state `seed`. It is a pure function of
+  its arguments, like tf.random's stateless ops, but takes one seed per
+  element, so a batch of texts is noised in one vectorized pass while each
+  text's noise depends only on its own seed. (`tf.random.stateless_*` take
+  one seed per call, which forces one call per text.)
   """
-  scaled = tf.cast(tf.math.floor(u / max(rate, 1e-12) * buckets), tf.int32)
-  return tf.minimum(scaled, buckets - 1)
+  counter = tf.cast(positions, tf.uint64) * _u64(_STREAMS) + _u64(stream + 1)
+  bits = _mix(seeds + counter * _u64(_GOLDEN))
+  return tf.cast(tf.bitwise.right_shift(bits, _u64(11)), tf.float64) * 2.0**-53
 
 
 def example_seed(run_seed: int, key: tf.Tensor, salt: str = "") -> tf.Tensor:
-  """The `[2]` int64 seed for one text: a run seed and a key fingerprint.
+  """The uint64 seed of each text: a run seed mixed with a key fingerprint.
 
-  `key` is a scalar string that names the example (e.g. a question id);
-  `salt` separates independent draws for the same example (scheme, field).
-  The fingerprint (FarmHash Fingerprint64) is stable across processes,
-  machines and TF versions, which makes the noise reproducible everywhere.
+  `key` (string, any shape) names the example, e.g. a question id; `salt`
+  separates independent draws for the same example (scheme, field). The
+  fingerprint (FarmHash Fingerprint64) is stable across processes, machines
+  and TF versions, which makes the noise reproducible everywhere.
   """
   if not 0 <= run_seed <= _INT64_MAX:
     raise ValueError(f"run seed must be in [0, 2**63 - 1], got {run_seed}")
   keyed = tf.strings.join([salt, key], separator="\x1f")
-  fingerprint = tf.strings.to_hash_bucket_fast(keyed, _INT64_MAX)
-  return tf.stack([tf.constant(run_seed, tf.int64), fingerprint])
+  fingerprint = tf.cast(tf.strings.to_hash_bucket_fast(keyed, _INT64_MAX),
+                        tf.uint64)
+  run = _mix(_u64(run_seed) * _u64(_GOLDEN) + _u64(_GOLDEN))
+  return _mix(tf.bitwise.bitwise_xor(fingerprint, run))
 
 
 def has_case(text: tf.Tensor) -> tf.Tensor:
@@ -96,94 +106,226 @@ def has_case(text: tf.Tensor) -> tf.Tensor:
       tf.not_equal(tf.strings.lower(text, encoding="utf-8"), text))
 
 
-# ------------------------------- schemes --------------------------------------
+# --------------------------- code point helpers -------------------------------
+
+_REPLACEMENT = 0xFFFD
 
 
-def drop(text: tf.Tensor, seed: tf.Tensor, rate: float = 0.1) -> tf.Tensor:
-  """Deletes each character with probability `rate`."""
-  cps = _decode(text)
-  keep = _uniform(seed, 0, tf.shape(cps)) >= rate
-  return _encode(tf.boolean_mask(cps, keep))
+def _decode(texts: tf.Tensor) -> tf.RaggedTensor:
+  """[B] UTF-8 strings -> [B, None] int32 code points (U+FFFD if invalid)."""
+  return tf.strings.unicode_decode(
+      texts, "UTF-8", errors="replace", replacement_char=_REPLACEMENT)
 
 
-def add_drop_mutate(text: tf.Tensor,
-                    seed: tf.Tensor,
-                    rate: float = 0.1,
-                    alphabet: Optional[str] = None) -> tf.Tensor:
-  """At each character, with probability `rate`, inserts a random character
-  before it, deletes it, or replaces it by a random character (each 1/3).
+def _encode(code_points: tf.RaggedTensor) -> tf.Tensor:
+  return tf.strings.unicode_encode(code_points, "UTF-8")
 
-  Random characters come from the text itself, or from `alphabet` if given.
+
+def _has_replacement(rows: tf.RaggedTensor) -> tf.Tensor:
+  """Rows holding U+FFFD: the only rows whose input may be invalid UTF-8."""
+  return tf.reduce_any(tf.equal(rows, _REPLACEMENT), axis=1)
+
+
+def _per_character(rows: tf.RaggedTensor, seeds: tf.Tensor
+                   ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+  """Row id, seed and position within its text of every character."""
+  row_ids = rows.value_rowids()
+  positions = (tf.range(tf.size(rows.flat_values, out_type=tf.int64)) -
+               tf.gather(rows.row_starts(), row_ids))
+  return row_ids, tf.gather(seeds, row_ids), positions
+
+
+def _regroup(values: tf.Tensor, counts: tf.Tensor, row_ids: tf.Tensor,
+             rows: tf.RaggedTensor) -> tf.RaggedTensor:
+  """Rows of `values`, where character i of `rows` became counts[i] values."""
+  lengths = tf.math.unsorted_segment_sum(counts, row_ids, rows.nrows())
+  return tf.RaggedTensor.from_row_lengths(values, lengths)
+
+
+def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
+  """For u < rate, which of `buckets` equal parts of [0, rate) holds u.
+
+  A uniform value conditioned on u < rate is uniform on [0, rate), so this
+  reuses the selection draw instead of spending a second one.
   """
-  cps = _decode(text)
-  n = tf.size(cps)
-  u = _uniform(seed, 0, [n])
+  scaled = tf.cast(tf.math.floor(u / max(rate, 1e-12) * buckets), tf.int64)
+  return tf.minimum(scaled, buckets - 1)
+
+
+# ------------------------------- schemes --------------------------------------
+# Each `_scheme(texts[B], seeds[B], **params)` returns the noised texts [B] and
+# which rows may have had invalid UTF-8 (they hold U+FFFD now), so a caller
+# can check those rows alone. Text i's noise depends only on text i and seed
+# i, never on what else is in the batch. The public functions below them take
+# any shape and return the texts only.
+
+
+def _drop(texts, seeds, rate=0.1):
+  rows = _decode(texts)
+  _, char_seeds, positions = _per_character(rows, seeds)
+  keep = _uniform(char_seeds, positions, 0) >= rate
+  kept = tf.ragged.boolean_mask(rows, rows.with_flat_values(keep))
+  return _encode(kept), _has_replacement(rows)
+
+
+def _add_drop_mutate(texts, seeds, rate=0.1, alphabet=None):
+  rows = _decode(texts)
+  chars = rows.flat_values
+  row_ids, char_seeds, positions = _per_character(rows, seeds)
+  u = _uniform(char_seeds, positions, 0)
   selected = u < rate
   action = _bucket(u, rate, 3)
   insert = selected & tf.equal(action, 0)
   delete = selected & tf.equal(action, 1)
   replace = selected & tf.equal(action, 2)
 
-  if alphabet is None:
-    pool = cps
+  pick = _uniform(char_seeds, positions, 1)
+  if alphabet is None:  # A uniformly chosen character of the same text.
+    length = tf.gather(rows.row_lengths(), row_ids)
+    offset = tf.minimum(
+        tf.cast(pick * tf.cast(length, tf.float64), tf.int64), length - 1)
+    random_chars = tf.gather(chars, tf.gather(rows.row_starts(), row_ids) +
+                             offset)
   else:
     pool = tf.constant([ord(c) for c in alphabet], tf.int32)
-  pool_size = tf.size(pool)
-  # With the text as pool, an empty pool means an empty text: no draws.
-  draw = tf.random.stateless_uniform(
-      [n], seed=tf.random.experimental.stateless_fold_in(seed, 1, alg=_PHILOX),
-      minval=0, maxval=tf.maximum(pool_size, 1), dtype=tf.int32, alg=_PHILOX)
-  random_chars = tf.gather(pool, tf.minimum(draw, pool_size - 1))
+    random_chars = tf.gather(pool, tf.minimum(
+        tf.cast(pick * len(alphabet), tf.int64), len(alphabet) - 1))
 
-  # Each position emits up to two characters: [inserted, own-or-replacement].
-  pairs = tf.stack([random_chars, tf.where(replace, random_chars, cps)], 1)
+  # Each character emits up to two: [inserted, own-or-replacement].
+  pairs = tf.stack([random_chars, tf.where(replace, random_chars, chars)], 1)
   present = tf.stack([insert, tf.logical_not(delete)], 1)
-  return _encode(tf.boolean_mask(
-      tf.reshape(pairs, [-1]), tf.reshape(present, [-1])))
+  values = tf.boolean_mask(tf.reshape(pairs, [-1]), tf.reshape(present, [-1]))
+  counts = tf.reduce_sum(tf.cast(present, tf.int64), 1)
+  return (_encode(_regroup(values, counts, row_ids, rows)),
+          _has_replacement(rows))
 
 
-def repetitions(text: tf.Tensor,
-                seed: tf.Tensor,
-                rate: float = 0.2,
-                min_repeats: int = 1,
-                max_repeats: int = 3) -> tf.Tensor:
-  """Selects each character with probability `rate` and repeats it
-  `min_repeats`..`max_repeats` extra times (uniformly)."""
-  cps = _decode(text)
-  u = _uniform(seed, 0, tf.shape(cps))
+def _repetitions(texts, seeds, rate=0.2, min_repeats=1, max_repeats=3):
+  rows = _decode(texts)
+  row_ids, char_seeds, positions = _per_character(rows, seeds)
+  u = _uniform(char_seeds, positions, 0)
   extra = min_repeats + _bucket(u, rate, max_repeats - min_repeats + 1)
-  counts = 1 + tf.where(u < rate, extra, 0)
-  return _encode(tf.repeat(cps, counts))
+  counts = 1 + tf.where(u < rate, extra, tf.zeros_like(extra))
+  values = tf.repeat(rows.flat_values, counts)
+  return (_encode(_regroup(values, counts, row_ids, rows)),
+          _has_replacement(rows))
 
 
-def antspeak(text: tf.Tensor, seed: Optional[tf.Tensor] = None) -> tf.Tensor:
-  """Uppercases every character and pads each with spaces:
-  "abc" -> " A B C "."""
-  del seed  # Deterministic.
-  cps = _decode(tf.strings.upper(text, encoding="utf-8"))
-  n = tf.size(cps)
-  spaced = tf.reshape(tf.stack([tf.fill([n], _SPACE), cps], 1), [-1])
-  closing = tf.fill([tf.minimum(n, 1)], _SPACE)  # None for the empty text.
-  return _encode(tf.concat([spaced, closing], 0))
+def _antspeak(texts, seeds=None):
+  del seeds  # Deterministic.
+  # tf.strings.upper turns invalid bytes into U+FFFD, like _decode.
+  rows = _decode(tf.strings.upper(texts, encoding="utf-8"))
+  chars = rows.flat_values
+  spaced = tf.reshape(tf.stack([tf.fill(tf.shape(chars), _SPACE), chars], 1),
+                      [-1])
+  lengths = rows.row_lengths()
+  closing = tf.minimum(lengths, 1)  # No closing space for the empty text.
+  out = _encode(tf.concat([
+      tf.RaggedTensor.from_row_lengths(spaced, 2 * lengths),
+      tf.RaggedTensor.from_row_lengths(
+          tf.fill([tf.reduce_sum(closing)], _SPACE), closing),
+  ], axis=1))
+  return out, _has_replacement(rows)
 
 
-def uppercase(text: tf.Tensor, seed: Optional[tf.Tensor] = None) -> tf.Tensor:
-  """Uppercases the whole text (Unicode full case mapping)."""
-  del seed  # Deterministic.
-  # The round trip turns invalid bytes into U+FFFD, like the other schemes.
-  return tf.strings.upper(_encode(_decode(text)), encoding="utf-8")
+def _uppercase(texts, seeds=None):
+  del seeds  # Deterministic.
+  # ICU replaces invalid bytes by U+FFFD, so the output is valid UTF-8.
+  out = tf.strings.upper(texts, encoding="utf-8")
+  return out, tf.strings.regex_full_match(out, "(?s).*\uFFFD.*")
 
 
-def random_case(text: tf.Tensor, seed: tf.Tensor,
-                rate: float = 0.5) -> tf.Tensor:
-  """Uppercases each character with probability `rate`, else lowercases it."""
+_CAPITAL_SIGMA, _SIGMA, _FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
+
+
+def _random_case_per_character(texts, seeds, rate):
+  """Splits texts into characters and case-maps each on its own."""
   chars = tf.strings.unicode_split(
-      text, "UTF-8", errors="replace", replacement_char=0xFFFD)
-  upper = _uniform(seed, 0, tf.shape(chars)) < rate
-  cased = tf.where(upper,
-                   tf.strings.upper(chars, encoding="utf-8"),
-                   tf.strings.lower(chars, encoding="utf-8"))
-  return tf.strings.reduce_join(cased)
+      texts, "UTF-8", errors="replace", replacement_char=_REPLACEMENT)
+  _, char_seeds, positions = _per_character(chars, seeds)
+  upper = _uniform(char_seeds, positions, 0) < rate
+  flat = chars.flat_values
+  cased = tf.where(upper, tf.strings.upper(flat, encoding="utf-8"),
+                   tf.strings.lower(flat, encoding="utf-8"))
+  return tf.strings.reduce_join(chars.with_flat_values(cased), axis=1)
+
+
+def _random_case(texts, seeds, rate=0.5):
+  """Per-character case, computed from whole-text upper/lowercasing.
+
+  Where both mappings keep a text's character count, character i of the
+  mapped text is the mapping of character i; only the final-sigma rule
+  depends on context, and it is undone to match a per-character mapping.
+  Texts with an expanding character ("ß" -> "SS", "İ" -> "i̇") are split
+  into characters instead, which gives the same result more slowly.
+  """
+  rows = _decode(texts)
+  upper = _decode(tf.strings.upper(texts, encoding="utf-8"))
+  lower = _decode(tf.strings.lower(texts, encoding="utf-8"))
+  lengths = rows.row_lengths()
+  aligned = (tf.equal(upper.row_lengths(), lengths) &
+             tf.equal(lower.row_lengths(), lengths))
+  index = tf.range(tf.size(texts))
+
+  def fast(mask):
+    own, up, low = (tf.ragged.boolean_mask(r, mask)
+                    for r in (rows, upper, lower))
+    _, char_seeds, positions = _per_character(
+        own, tf.boolean_mask(seeds, mask))
+    low_flat = tf.where(
+        tf.equal(own.flat_values, _CAPITAL_SIGMA) &
+        tf.equal(low.flat_values, _FINAL_SIGMA), _SIGMA, low.flat_values)
+    use_upper = _uniform(char_seeds, positions, 0) < rate
+    return _encode(own.with_flat_values(
+        tf.where(use_upper, up.flat_values, low_flat)))
+
+  slow_mask = tf.logical_not(aligned)
+  out = tf.dynamic_stitch(
+      [tf.boolean_mask(index, aligned), tf.boolean_mask(index, slow_mask)],
+      [fast(aligned),
+       _random_case_per_character(tf.boolean_mask(texts, slow_mask),
+                                  tf.boolean_mask(seeds, slow_mask), rate)])
+  return tf.reshape(out, tf.shape(texts)), _has_replacement(rows)
+
+
+def _apply(impl, texts, seeds, params) -> Tuple[tf.Tensor, tf.Tensor]:
+  """Runs `impl` on texts and seeds of any (equal) shape."""
+  texts = tf.convert_to_tensor(texts, tf.string)
+  flat_seeds = None
+  if seeds is not None:
+    seeds = tf.convert_to_tensor(seeds, tf.uint64)
+    flat_seeds = tf.reshape(tf.broadcast_to(seeds, tf.shape(texts)), [-1])
+  out, suspicious = impl(tf.reshape(texts, [-1]), flat_seeds, **params)
+  return (tf.reshape(out, tf.shape(texts)),
+          tf.reshape(suspicious, tf.shape(texts)))
+
+
+def _public(impl, doc: str) -> Callable[..., tf.Tensor]:
+  def fn(texts, seeds=None, **params):
+    return _apply(impl, texts, seeds, params)[0]
+  fn.__name__ = impl.__name__.lstrip("_")
+  fn.__doc__ = doc + """
+
+  Args: `texts`, UTF-8 strings of any shape; `seeds`, uint64 of the same
+  shape (`example_seed`); the scheme's parameters. Returns noised texts.
+  """
+  return fn
+
+
+drop = _public(_drop, "Deletes each character with probability `rate`.")
+add_drop_mutate = _public(_add_drop_mutate, """\
+At each character, with probability `rate`, inserts a random character
+  before it, deletes it, or replaces it by a random character (each 1/3).
+  Random characters come from the text itself, or from `alphabet` if given.""")
+repetitions = _public(_repetitions, """\
+Selects each character with probability `rate` and repeats it
+  `min_repeats`..`max_repeats` extra times (uniformly).""")
+antspeak = _public(_antspeak, """\
+Uppercases every character and pads each with spaces: "abc" -> " A B C ".""")
+uppercase = _public(_uppercase,
+                    "Uppercases the whole text (Unicode full case mapping).")
+random_case = _public(_random_case, """\
+Uppercases each character with probability `rate`, else lowercases it.""")
 
 
 # ------------------------------ scheme table ----------------------------------
@@ -218,7 +360,8 @@ class NoiseScheme:
 
   Attributes:
     name: the scheme's name, used in task names (`{task}.noise_{name}`).
-    fn: `fn(text, seed, **params) -> text` on scalar `tf.string`s.
+    impl: `impl(texts[B], seeds[B], **params) -> (texts[B], suspicious[B])`,
+      where `suspicious` marks rows that may have had invalid UTF-8.
     defaults: the paper's parameters; every one can be overridden.
     case_only: the scheme only changes letter case, so it is the identity on
       text without case (Arabic, Devanagari, Thai, CJK, ...). A report should
@@ -228,7 +371,7 @@ class NoiseScheme:
     description: one line for reports.
   """
   name: str
-  fn: Callable[..., tf.Tensor]
+  impl: Callable[..., Tuple[tf.Tensor, tf.Tensor]]
   defaults: Mapping[str, Any]
   case_only: bool
   uses_case: bool
@@ -248,37 +391,47 @@ class NoiseScheme:
     self.validate(params)
     return params
 
-  def __call__(self, text: tf.Tensor, seed: tf.Tensor,
+  def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
+            params: Mapping[str, Any]) -> Tuple[tf.Tensor, tf.Tensor]:
+    """Noised `texts` (any shape) and which may have had invalid UTF-8.
+
+    `params` must come from `self.params`. Only the rows marked suspicious
+    (they now hold U+FFFD) need an exact validity check.
+    """
+    return _apply(self.impl, texts, seeds, params)
+
+  def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
                **overrides: Any) -> tf.Tensor:
-    return self.fn(text, seed, **self.params(overrides))
+    """`texts` noised with the defaults updated by `overrides`."""
+    return self.apply(texts, seeds, self.params(overrides))[0]
 
 
 SCHEMES: Mapping[str, NoiseScheme] = {
     s.name: s for s in (
         NoiseScheme(
-            "drop", drop, {"rate": 0.1}, case_only=False, uses_case=False,
+            "drop", _drop, {"rate": 0.1}, case_only=False, uses_case=False,
             description="each character deleted with p=0.1",
             validate=lambda p: _check_rate("drop.rate", p["rate"])),
         NoiseScheme(
-            "add_drop_mutate", add_drop_mutate,
+            "add_drop_mutate", _add_drop_mutate,
             {"rate": 0.1, "alphabet": None}, case_only=False, uses_case=False,
             description=("with p=0.1 per character, insert / delete / replace "
                          "(uniformly); random characters from the same text"),
             validate=_check_add_drop_mutate),
         NoiseScheme(
-            "repetitions", repetitions,
+            "repetitions", _repetitions,
             {"rate": 0.2, "min_repeats": 1, "max_repeats": 3},
             case_only=False, uses_case=False,
             description="each character with p=0.2 repeated 1-3 extra times",
             validate=_check_repetitions),
         NoiseScheme(
-            "antspeak", antspeak, {}, case_only=False, uses_case=True,
+            "antspeak", _antspeak, {}, case_only=False, uses_case=True,
             description="uppercased, every character padded with spaces"),
         NoiseScheme(
-            "uppercase", uppercase, {}, case_only=True, uses_case=True,
+            "uppercase", _uppercase, {}, case_only=True, uses_case=True,
             description="whole text uppercased"),
         NoiseScheme(
-            "random_case", random_case, {"rate": 0.5}, case_only=True,
+            "random_case", _random_case, {"rate": 0.5}, case_only=True,
             uses_case=True,
             description="each character upper- (p=0.5) or lowercased",
             validate=lambda p: _check_rate("random_case.rate", p["rate"])),

@@ -144,6 +144,19 @@ def test_same_output_inside_tf_data_as_eagerly():
   assert in_pipeline == eager
 
 
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_a_text_gets_the_same_noise_alone_or_in_any_batch(scheme):
+  texts = _latin_texts(6, 80, seed=4) + ["", "Grüße 你好"]
+  keys = [f"id{i}" for i in range(len(texts))]
+  seeds = noise.example_seed(3, tf.constant(keys), scheme)
+  fn = noise.SCHEMES[scheme]
+  batch = [t.decode() for t in fn(tf.constant(texts), seeds).numpy()]
+  alone = [_run(scheme, t, key=k, run_seed=3) for t, k in zip(texts, keys)]
+  reversed_batch = fn(tf.constant(texts[::-1]), tf.reverse(seeds, [0]))
+  assert batch == alone
+  assert [t.decode() for t in reversed_batch.numpy()] == alone[::-1]
+
+
 def test_run_seed_out_of_range():
   with pytest.raises(ValueError, match="run seed"):
     noise.example_seed(-1, tf.constant("k"))
@@ -222,6 +235,17 @@ def test_antspeak_exact(script, text, expected):
 def test_uppercase_agrees_with_python():
   # Python's str.upper is an independent implementation of the same mapping.
   assert _run("uppercase", _MIXED) == _MIXED.upper()
+
+
+def test_random_case_maps_each_character_on_its_own():
+  # Python's per-character str.upper/lower is the oracle: no final sigma,
+  # "ß" -> "SS", "İ" -> "i̇"; rows with and without expansions in one batch.
+  texts = ["ΟΔΥΣΣΕΥΣ Σ", "Straße", "İzmir ılık", "ǅemal", "plain text", ""]
+  seeds = noise.example_seed(0, tf.constant([str(i) for i in range(6)]))
+  for rate, method in ((1.0, str.upper), (0.0, str.lower)):
+    out = noise.random_case(tf.constant(texts), seeds, rate=rate).numpy()
+    assert [t.decode() for t in out] == [
+        "".join(method(c) for c in t) for t in texts]
 
 
 @pytest.mark.parametrize("text", ["नमस्ते दुनिया", "مرحبا بالعالم", "你好，世界", "สวัสดี"])

@@ -242,6 +242,15 @@ def test_invalid_utf8_names_the_example():
     list(ds.as_numpy_iterator())
 
 
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_valid_text_with_a_replacement_character_passes(scheme):
+  ds = tf.data.Dataset.from_tensor_slices(
+      {"id": ["a", "b"], "question": ["ok", "x\ufffdy"],
+       "context": ["\ufffd", "fine"]})
+  out = list(noised.noise_features(ds, scheme=scheme).as_numpy_iterator())
+  assert [ex["id"] for ex in out] == [b"a", b"b"]
+
+
 def test_reregistering_the_same_recipe_is_a_no_op_other_recipe_conflicts(
     tiny_task):
   first = noised.register_noised_variants(tiny_task.name, schemes=["drop"])
@@ -251,6 +260,17 @@ def test_reregistering_the_same_recipe_is_a_no_op_other_recipe_conflicts(
     noised.register_noised_variants(tiny_task.name, schemes=["drop"], seed=3)
   noised.register_noised_variants(tiny_task.name, schemes=["drop"], seed=3,
                                   overwrite=True)
+
+
+def test_variant_follows_a_re_registered_base(tiny_task):
+  name, = noised.register_noised_variants(tiny_task.name, schemes=["drop"])
+  old_variant = seqio.TaskRegistry.get(name)
+  # The QA registry replaces tasks this way (remove, then add).
+  _add_task(tiny_task.name, with_id=False)
+  assert noised.register_noised_variants(tiny_task.name,
+                                         schemes=["drop"]) == [name]
+  assert seqio.TaskRegistry.get(name) is not old_variant
+  assert "id" not in next(_get(name).as_numpy_iterator())
 
 
 # -------------------------------- mixtures ------------------------------------
