@@ -258,6 +258,12 @@ def test_case_schemes_are_identity_without_case(text):
   assert _run("antspeak", text).replace(" ", "") == text.replace(" ", "")
 
 
+def test_cased_fraction():
+  assert noise.cased_fraction(["Ab", "1 日本"]) == pytest.approx(2 / 6)
+  assert noise.cased_fraction(["مرحبا", ""]) == 0.0
+  assert noise.cased_fraction([]) == 0.0
+
+
 def test_has_case():
   assert noise.has_case(tf.constant("abc")).numpy()
   assert noise.has_case(tf.constant("ABC")).numpy()

@@ -421,3 +421,33 @@ def test_cached_by_seqio_beam_cache_job(tiny_task, tmp_path):
     f.write("")
   seqio.add_global_cache_dirs([str(tmp_path)])
   _assert_cached_equals_on_the_fly(name)
+
+
+# -------------------------------- real data -----------------------------------
+
+
+@pytest.mark.data
+def test_xquad_variants_on_the_real_data(real_data_dir):
+  del real_data_dir  # The tasks read $BYT5_TASKS_DATA_DIR.
+  import byt5_tasks.tasks  # pylint: disable=g-import-not-at-top,unused-import
+  for lang in ("de", "zh"):
+    noised.register_noised_variants(f"byt5_xquad_test.{lang}",
+                                    schemes=["drop", "uppercase"])
+
+  def contexts(name):
+    return {k: _text(v, "context") for k, v in _by_id(_get(name, "test")).items()}
+
+  clean_zh = contexts("byt5_xquad_test.zh")
+  assert len(clean_zh) == 1190
+  upper_zh = contexts("byt5_xquad_test.zh.noise_uppercase")
+  assert upper_zh == {k: c.upper() for k, c in clean_zh.items()}
+  # Chinese has no case; only embedded Latin names change (a few percent of
+  # characters), which is what a report of "uppercase" on zh must say.
+  text = "".join(set(clean_zh.values()))
+  changed = sum(a != b for a, b in zip(text, text.upper()))
+  assert 0 < changed / len(text) < 0.03
+  clean_de = contexts("byt5_xquad_test.de")
+  dropped = contexts("byt5_xquad_test.de.noise_drop")
+  unique = {c: dropped[k] for k, c in clean_de.items()}  # One per paragraph.
+  rate = 1 - sum(map(len, unique.values())) / sum(map(len, unique))
+  assert abs(rate - 0.1) < 0.01
