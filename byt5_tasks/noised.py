@@ -186,6 +186,7 @@ class _Record:
 
 
 _RECORDS: Dict[str, _Record] = {}
+_EVAL_MIXTURES: Dict[str, seqio.Mixture] = {}
 
 
 def _lookup(name: str) -> Any:
@@ -353,7 +354,13 @@ def register_noise_eval_mixture(
         task, schemes=schemes, seed=seed, fields=fields,
         key_feature=key_feature, scheme_params=scheme_params)
   members = (tasks if include_clean else []) + noised
-  seqio.MixtureRegistry.add(mixture_name, members, default_rate=1.0)
+  existing = _lookup(mixture_name)
+  if existing is not None:
+    if existing is not _EVAL_MIXTURES.get(mixture_name):
+      raise ValueError(f"{mixture_name!r} is already registered")
+    seqio.MixtureRegistry.remove(mixture_name)  # Ours: rebuild it.
+  _EVAL_MIXTURES[mixture_name] = seqio.MixtureRegistry.add(
+      mixture_name, members, default_rate=1.0)
   return noised + [mixture_name]
 
 

@@ -304,6 +304,11 @@ def test_eval_mixture_covers_clean_and_every_scheme(tiny_task):
   assert members == {tiny_task.name, other.name} | {
       noised.noised_name(t, s) for t in (tiny_task.name, other.name)
       for s in noise.ALL_SCHEMES}
+  # Registering again (a module imported twice) rebuilds it.
+  assert noised.register_noise_eval_mixture(
+      tiny_task.name + "_eval", [tiny_task.name, other.name]) == names
+  with pytest.raises(ValueError, match="already registered"):
+    noised.register_noise_eval_mixture(tiny_task.name, [other.name])
 
 
 def test_learnable_noise_variants_of_a_training_mixture(tiny_task):
