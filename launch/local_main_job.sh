@@ -123,29 +123,26 @@ stage() {
 say "family $FAMILY; eval languages: $EVAL_LANGS; pretrain $PRETRAIN_STEPS steps, fine-tune $FINETUNE_STEPS steps, eval $( ((EVAL_EXAMPLES)) && echo "first $EVAL_EXAMPLES" || echo all) questions per task"
 say "output: $OUT"
 
-if [[ -d $OUT/pretrain/checkpoint_$PRETRAIN_STEPS ]]; then
-  say "pretrain: checkpoint_$PRETRAIN_STEPS exists, skipped"
-else
-  stage pretrain "$PY" -m t5x.train "${COMMON[@]}" \
-    --gin_file=local/pretrain.gin "${MESH_GIN[@]}" \
-    --gin.FAMILY="'$FAMILY'" \
-    --gin.TRAIN_STEPS="$PRETRAIN_STEPS" \
-    --gin.MODEL_DIR="'$OUT/pretrain'"
-fi
+# A T5X training stage, skipped when its final checkpoint exists.
+train_stage() {
+  local name=$1 step=$2 gin_file=$3; shift 3
+  if [[ -d $OUT/$name/checkpoint_$step ]]; then
+    say "$name: checkpoint_$step exists, skipped"
+    return
+  fi
+  stage "$name" "$PY" -m t5x.train "${COMMON[@]}" --gin_file="$gin_file" \
+    ${MESH_GIN[@]+"${MESH_GIN[@]}"} --gin.TRAIN_STEPS="$step" \
+    --gin.MODEL_DIR="'$OUT/$name'" "$@"
+}
 
-if [[ -d $OUT/finetune/checkpoint_$FT_TOTAL ]]; then
-  say "finetune: checkpoint_$FT_TOTAL exists, skipped"
-else
-  stage finetune "$PY" -m t5x.train "${COMMON[@]}" \
-    --gin_file=local/finetune.gin "${MESH_GIN[@]}" \
-    --gin.INITIAL_CHECKPOINT_PATH="'$OUT/pretrain/checkpoint_$PRETRAIN_STEPS'" \
-    --gin.TRAIN_STEPS="$FT_TOTAL" \
-    --gin.MODEL_DIR="'$OUT/finetune'"
-fi
+train_stage pretrain "$PRETRAIN_STEPS" local/pretrain.gin \
+  --gin.FAMILY="'$FAMILY'"
+train_stage finetune "$FT_TOTAL" local/finetune.gin \
+  --gin.INITIAL_CHECKPOINT_PATH="'$OUT/pretrain/checkpoint_$PRETRAIN_STEPS'"
 
 NUM_EXAMPLES=$( ((EVAL_EXAMPLES)) && echo "$EVAL_EXAMPLES" || echo None)
 stage eval "$PY" -m t5x.eval "${COMMON[@]}" \
-  --gin_file=local/eval.gin "${MESH_GIN[@]}" \
+  --gin_file=local/eval.gin ${MESH_GIN[@]+"${MESH_GIN[@]}"} \
   --gin.EVAL_TASKS="$EVAL_TASKS" \
   --gin.EVALUATOR_NUM_EXAMPLES="$NUM_EXAMPLES" \
   --gin.CHECKPOINT_PATH="'$OUT/finetune/checkpoint_$FT_TOTAL'" \

@@ -1,5 +1,6 @@
 """Every gin file under gin/: references that resolve, and (with T5X) a parse
 and bind the way the T5X binaries do it."""
+import functools
 import os
 import pathlib
 import re
@@ -105,6 +106,7 @@ _REQUIRED = {
     "EVAL_OUTPUT_DIR": "'/tmp/eval'",
     "EVAL_TASKS": "['xquad_test.es']",
     "NOISE_SCHEME": "'drop'",
+    "FINETUNE_TASK": "'xquad_zeroshot'",
 }
 
 
@@ -143,13 +145,29 @@ def gin_env(monkeypatch):
   gin.clear_config(clear_constants=True)
 
 
+@functools.lru_cache(maxsize=None)
 def _probe():
+  """A configurable whose bound arguments are the values under test."""
   import gin  # pylint: disable=g-import-not-at-top
 
   @gin.configurable("byt5_test_probe")
   def probe(**kwargs):
     return kwargs
   return probe
+
+
+_MACRO = re.compile(r"^([A-Z][A-Z0-9_]*) = (.*)$", re.M)
+
+
+def _still_required(files: Sequence[str]) -> List[str]:
+  """Macros whose last assignment over the files (and the gins they
+  include) is `%gin.REQUIRED`, i.e. what a user must pass."""
+  last = {}
+  for name in files:
+    for f in _chain(name):
+      for macro, value in _MACRO.findall(_text(f)):
+        last[macro] = value
+  return sorted(m for m, v in last.items() if v.startswith("%gin.REQUIRED"))
 
 
 def _parse_and_bind(gin, monkeypatch, files: Sequence[str], is_eval: bool,
@@ -161,11 +179,7 @@ def _parse_and_bind(gin, monkeypatch, files: Sequence[str], is_eval: bool,
   monkeypatch.setitem(sys.modules, "__main__", t5x.eval if is_eval
                       else t5x.train)
   probe = _probe()
-  text = "\n".join(_text(f) for f in files)
-  bindings = [f"{k} = {v}" for k, v in _REQUIRED.items()
-              if re.search(rf"^{k} = %gin.REQUIRED", text, re.M)
-              or (k in ("TRAIN_STEPS", "INITIAL_CHECKPOINT_PATH")
-                  and "finetune/base.gin" in text)]
+  bindings = [f"{k} = {_REQUIRED[k]}" for k in _still_required(files)]
   bindings += [f"byt5_test_probe.{k} = {v}" for k, v in probes.items()]
   gin.parse_config_files_and_bindings(
       [str(GIN_DIR / f) for f in files], bindings, finalize_config=False)
@@ -203,8 +217,9 @@ def test_gin_parses_and_binds_with_t5x(gin_env, monkeypatch, name, files,
   assert all(isinstance(v, int) and v > 0 for v in bound["lengths"].values())
   if is_eval:
     tasks = [t.name for t in mixture_or_task.tasks]
-    assert "byt5_xquad_test.es" in tasks
-    assert len(tasks) == 7  # clean + six schemes, for EVAL_TASKS above
+    stems = gin_env.query_parameter("EVAL_TASKS/macro.value")
+    assert len(tasks) == 7 * len(stems)  # clean + six schemes
+    assert {f"byt5_{s}" for s in stems} < set(tasks)
   if name == "finetune/learnable_noise.gin":
     assert bound["name"] == "byt5_squad_train_dev.noise_drop"
 

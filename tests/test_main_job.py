@@ -90,3 +90,21 @@ def test_rejects_bad_options(tmp_path, args, message):
   result = _run([str(tmp_path / "job"), *args], timeout=60)
   assert result.returncode == 2
   assert message in result.stderr
+
+
+@pytest.mark.t5x
+@pytest.mark.data
+def test_cpu_fake_mesh_preset_trains_on_a_data_by_model_mesh(
+    tmp_path, real_data_dir):
+  env = dict(os.environ, BYT5_TASKS_DATA_DIR=str(real_data_dir),
+             XLA_FLAGS="--xla_force_host_platform_device_count=4")
+  result = subprocess.run(
+      [sys.executable, "-m", "t5x.train", f"--gin_search_paths={REPO}/gin",
+       "--gin_file=models/byt5_tiny.gin", "--gin_file=local/pretrain.gin",
+       "--gin_file=partitioning/cpu_fake_mesh.gin",
+       "--gin.FAMILY='romance'", "--gin.TRAIN_STEPS=2",
+       "--gin.INPUTS_LENGTH=64", f"--gin.MODEL_DIR='{tmp_path}/model'"],
+      capture_output=True, text=True, env=env, timeout=900, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert "global_mesh devices shape: (2, 2)" in result.stderr
+  assert (tmp_path / "model" / "checkpoint_2").is_dir()
