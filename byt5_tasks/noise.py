@@ -162,10 +162,11 @@ def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
 
 def _drop(texts, seeds, rate=0.1):
   rows = _decode(texts)
-  _, char_seeds, positions = _per_character(rows, seeds)
+  row_ids, char_seeds, positions = _per_character(rows, seeds)
   keep = _uniform(char_seeds, positions, 0) >= rate
-  kept = tf.ragged.boolean_mask(rows, rows.with_flat_values(keep))
-  return _encode(kept), _has_replacement(rows)
+  values = tf.boolean_mask(rows.flat_values, keep)
+  return (_encode(_regroup(values, tf.cast(keep, tf.int64), row_ids, rows)),
+          _has_replacement(rows))
 
 
 def _add_drop_mutate(texts, seeds, rate=0.1, alphabet=None):
@@ -173,29 +174,37 @@ def _add_drop_mutate(texts, seeds, rate=0.1, alphabet=None):
   chars = rows.flat_values
   row_ids, char_seeds, positions = _per_character(rows, seeds)
   u = _uniform(char_seeds, positions, 0)
-  selected = u < rate
-  action = _bucket(u, rate, 3)
-  insert = selected & tf.equal(action, 0)
-  delete = selected & tf.equal(action, 1)
-  replace = selected & tf.equal(action, 2)
-
-  pick = _uniform(char_seeds, positions, 1)
+  # The rest runs on the selected characters only (a `rate` share).
+  selected = tf.where(u < rate)[:, 0]
+  action = _bucket(tf.gather(u, selected), rate, 3)
+  insert, delete = tf.equal(action, 0), tf.equal(action, 1)
+  pick = _uniform(tf.gather(char_seeds, selected),
+                  tf.gather(positions, selected), 1)
   if alphabet is None:  # A uniformly chosen character of the same text.
-    length = tf.gather(rows.row_lengths(), row_ids)
+    selected_rows = tf.gather(row_ids, selected)
+    length = tf.gather(rows.row_lengths(), selected_rows)
     offset = tf.minimum(
         tf.cast(pick * tf.cast(length, tf.float64), tf.int64), length - 1)
-    random_chars = tf.gather(chars, tf.gather(rows.row_starts(), row_ids) +
-                             offset)
+    random_chars = tf.gather(
+        chars, tf.gather(rows.row_starts(), selected_rows) + offset)
   else:
     pool = tf.constant([ord(c) for c in alphabet], tf.int32)
     random_chars = tf.gather(pool, tf.minimum(
         tf.cast(pick * len(alphabet), tf.int64), len(alphabet) - 1))
 
-  # Each character emits up to two: [inserted, own-or-replacement].
-  pairs = tf.stack([random_chars, tf.where(replace, random_chars, chars)], 1)
-  present = tf.stack([insert, tf.logical_not(delete)], 1)
-  values = tf.boolean_mask(tf.reshape(pairs, [-1]), tf.reshape(present, [-1]))
-  counts = tf.reduce_sum(tf.cast(present, tf.int64), 1)
+  # A character becomes 2 (insert: random, own), 0 (delete) or 1 (replace:
+  # random; otherwise own) characters: repeat, then overwrite first slots.
+  delta = tf.where(insert, tf.ones_like(action),
+                   tf.where(delete, -tf.ones_like(action),
+                            tf.zeros_like(action)))
+  counts = tf.tensor_scatter_nd_add(
+      tf.ones_like(row_ids), selected[:, None], delta)
+  values = tf.repeat(chars, counts)
+  first_slot = tf.gather(tf.cumsum(counts, exclusive=True), selected)
+  gets_random = tf.logical_not(delete)
+  values = tf.tensor_scatter_nd_update(
+      values, tf.boolean_mask(first_slot, gets_random)[:, None],
+      tf.boolean_mask(random_chars, gets_random))
   return (_encode(_regroup(values, counts, row_ids, rows)),
           _has_replacement(rows))
 
@@ -265,13 +274,9 @@ def _random_case(texts, seeds, rate=0.5):
   lengths = rows.row_lengths()
   aligned = (tf.equal(upper.row_lengths(), lengths) &
              tf.equal(lower.row_lengths(), lengths))
-  index = tf.range(tf.size(texts))
 
-  def fast(mask):
-    own, up, low = (tf.ragged.boolean_mask(r, mask)
-                    for r in (rows, upper, lower))
-    _, char_seeds, positions = _per_character(
-        own, tf.boolean_mask(seeds, mask))
+  def fast(own, up, low, own_seeds):
+    _, char_seeds, positions = _per_character(own, own_seeds)
     low_flat = tf.where(
         tf.equal(own.flat_values, _CAPITAL_SIGMA) &
         tf.equal(low.flat_values, _FINAL_SIGMA), _SIGMA, low.flat_values)
@@ -279,12 +284,18 @@ def _random_case(texts, seeds, rate=0.5):
     return _encode(own.with_flat_values(
         tf.where(use_upper, up.flat_values, low_flat)))
 
-  slow_mask = tf.logical_not(aligned)
-  out = tf.dynamic_stitch(
-      [tf.boolean_mask(index, aligned), tf.boolean_mask(index, slow_mask)],
-      [fast(aligned),
-       _random_case_per_character(tf.boolean_mask(texts, slow_mask),
-                                  tf.boolean_mask(seeds, slow_mask), rate)])
+  def mixed():
+    fast_rows = tf.where(aligned)[:, 0]
+    slow_rows = tf.where(tf.logical_not(aligned))[:, 0]
+    return tf.dynamic_stitch(
+        [tf.cast(fast_rows, tf.int32), tf.cast(slow_rows, tf.int32)],
+        [fast(*(tf.gather(r, fast_rows) for r in (rows, upper, lower)),
+              tf.gather(seeds, fast_rows)),
+         _random_case_per_character(tf.gather(texts, slow_rows),
+                                    tf.gather(seeds, slow_rows), rate)])
+
+  out = tf.cond(tf.reduce_all(aligned),
+                lambda: fast(rows, upper, lower, seeds), mixed)
   return tf.reshape(out, tf.shape(texts)), _has_replacement(rows)
 
 
