@@ -71,7 +71,9 @@ def qa_name(stem: str, prefix: str = "byt5",
       registered here (`byt5_tasks.noised`) if it is not yet.
   """
   clean = f"{prefix}_{stem}"
-  _require_registered([clean], "QA task/mixture", f"{prefix}_{stem}")
+  # On a typo, list the names of the same benchmark (`byt5_xquad...`).
+  _require_registered([clean], "QA task/mixture",
+                      f"{prefix}_{stem.split('_')[0]}")
   name = noised_name(clean, noise_scheme)
   if name != clean and name not in _registered():
     noised.register_learnable_noise_variants(clean, schemes=[noise_scheme])
