@@ -24,18 +24,39 @@ INSTALL_REQUIRES = [
     "matplotlib",
 ]
 
+# What T5X needs at import and run time beyond our own pins (PyPI only).
+T5X_RUNTIME = [
+    "tensorboard==2.21.0",
+    "cached_property==2.0.1",
+    "fiddle==0.3.1",
+    "chex==0.1.92",
+    "jaxtyping==0.3.11",
+    "grain==0.2.18",
+    "clu==0.0.12",
+    "orbax-checkpoint==0.12.8",
+    "tensorstore",
+]
+
+# Not on PyPI: by git URL at the commits tested with this package. Their own
+# requirements name git flax/seqio/optax, tfds-nightly and tensorflow-cpu, so
+# pip resolving them would replace the pinned stack; launch/install_t5x.sh
+# installs these three with --no-deps after the `t5x-runtime` extra.
+T5X_GIT = [
+    "t5x @ git+https://github.com/google-research/t5x"
+    "@cc342d419ec3e3e9c4bf1df33c82330cafdc1e16",
+    "airio @ git+https://github.com/google/airio"
+    "@69897df7d9a427b947a9f7bb4164c7782b43e601",
+    "jestimator @ git+https://github.com/google-research/jestimator"
+    "@326824a477feef6d92e6f44175000907a72899ca",
+]
+
 EXTRAS_REQUIRE = {
     "test": [
         "pytest",
         "pytest-xdist",
     ],
-    "t5x": [
-        "t5x @ git+https://github.com/google-research/t5x",
-        "airio @ git+https://github.com/google/airio",
-        "jestimator @ git+https://github.com/google-research/jestimator",
-        "tensorboard",
-        "cached_property",
-    ],
+    "t5x-runtime": T5X_RUNTIME,
+    "t5x": T5X_RUNTIME + T5X_GIT,
 }
 
 setuptools.setup(

@@ -29,16 +29,25 @@ def _run(tmp_path, *args):
   return result, [c.split("\x1f")[:-1] for c in calls]
 
 
+def _setup_extras():
+  """setup.py's T5X extras, read without running setup()."""
+  text = (REPO / "setup.py").read_text(encoding="utf-8")
+  namespace = {}
+  exec(text[text.index("# What T5X needs"):text.index("EXTRAS_REQUIRE")],  # pylint: disable=exec-used
+       namespace)
+  return namespace["T5X_RUNTIME"], namespace["T5X_GIT"]
+
+
 def test_installs_package_deps_then_git_packages_without_their_deps(tmp_path):
   result, calls = _run(tmp_path)
   assert result.returncode == 0, result.stderr
   pip_calls = [c[3:] for c in calls if c[:3] == ["-m", "pip", "install"]]
-  assert pip_calls[0] == ["-e", f"{REPO}[test]"]
-  deps = pip_calls[1]
+  assert pip_calls[0] == ["-e", f"{REPO}[test,t5x-runtime]"]
+  runtime, _ = _setup_extras()
   for needed in ("tensorboard", "cached_property", "fiddle", "clu",
                  "orbax-checkpoint"):
-    assert any(d.split("==")[0] == needed for d in deps), needed
-  git = pip_calls[2]
+    assert any(d.split("==")[0] == needed for d in runtime), needed
+  git = pip_calls[1]
   assert git[0] == "--no-deps"
   assert [g.split(" @ ")[0] for g in git[1:]] == ["jestimator", "airio", "t5x"]
   for spec in git[1:]:
@@ -49,14 +58,19 @@ def test_installs_package_deps_then_git_packages_without_their_deps(tmp_path):
   assert calls[-1][0] == "-c" and "import t5x.train" in calls[-1][1]
 
 
-def test_from_source_and_tpu(tmp_path):
-  result, calls = _run(tmp_path, "--tpu", "--from-source", "/src")
+def test_script_installs_the_commits_setup_py_names(tmp_path):
+  _, calls = _run(tmp_path)
+  git = [c[4:] for c in calls if c[:4] == ["-m", "pip", "install",
+                                          "--no-deps"]][0]
+  _, setup_git = _setup_extras()
+  assert sorted(git) == sorted(setup_git)
+
+
+def test_tpu_adds_the_matching_jax_tpu(tmp_path):
+  result, calls = _run(tmp_path, "--tpu")
   assert result.returncode == 0, result.stderr
   flat = [" ".join(c) for c in calls]
   assert "-m pip install jax[tpu]==0.10.2" in flat
-  assert ("-m pip install --no-deps /src/jestimator /src/airio /src/t5x"
-          in flat)
-  assert not any("git+https" in c for c in flat)
 
 
 def test_unknown_option_fails_before_installing(tmp_path):
