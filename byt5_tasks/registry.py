@@ -27,6 +27,7 @@ from byt5_tasks.mc4 import register_family_mixture  # pylint: disable=unused-imp
 from byt5_tasks.noised import register_learnable_noise_variants  # pylint: disable=unused-import
 from byt5_tasks.noised import register_noise_eval_mixture  # pylint: disable=unused-import
 from byt5_tasks.noised import register_noised_variants  # pylint: disable=unused-import
+from byt5_tasks.noised import noised_name  # pylint: disable=unused-import
 from byt5_tasks.qa_benchmarks import METRIC_MLQA
 from byt5_tasks.qa_benchmarks import QAMixtureSpec
 from byt5_tasks.qa_benchmarks import QATaskSpec
@@ -113,4 +114,37 @@ def register_qa_tasks(prefix: str = "byt5",
     name = f"{prefix}_{mixture.stem}"
     register_qa_mixture(name, [f"{prefix}_{t}" for t in mixture.tasks])
     names.append(name)
+  return names
+
+
+def noise_eval_mixture_name(prefix: str, setup: str) -> str:
+  """`{prefix}_{setup}_noise_eval`: a setup's clean and noised eval tasks."""
+  return f"{prefix}_{setup}_noise_eval"
+
+
+def register_qa_noise_variants(
+    prefix: str = "byt5",
+    mixture_specs: Optional[Sequence[QAMixtureSpec]] = None,
+    seed: int = 0) -> List[str]:
+  """Registers both noise settings of the paper for every QA setup.
+
+  "Unseen" noise: `{prefix}_{eval task}.noise_{scheme}` for every eval task
+  and scheme, gathered with the clean tasks in `{prefix}_{setup}_noise_eval`
+  so one T5X eval run scores clean + all six schemes. The per-language
+  tasks cover `xquad_test.all_langs`, so it is left out rather than scored
+  twice. "Learnable" noise: `{prefix}_{setup}.noise_{scheme}`, noised in
+  fine-tuning and evaluation. Registered at import so seqio cache jobs,
+  which select tasks by name, can materialise the corrupted benchmarks.
+
+  Returns:
+    The registered names.
+  """
+  names: List[str] = []
+  for setup in mixture_specs or qa_mixture_specs():
+    eval_tasks = [f"{prefix}_{t}" for t in setup.evaluate
+                  if not t.endswith(".all_langs")]
+    names += register_noise_eval_mixture(
+        noise_eval_mixture_name(prefix, setup.stem), eval_tasks, seed=seed)
+    names += register_learnable_noise_variants(f"{prefix}_{setup.stem}",
+                                               seed=seed)
   return names

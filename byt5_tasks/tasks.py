@@ -15,3 +15,8 @@ QA_TASKS = registry.register_qa_tasks(prefix="byt5")
 # checkpoints are fine-tuned and evaluated on the same data.
 MT5_QA_TASKS = registry.register_qa_tasks(
     prefix="mt5", output_features=vocab.mt5_output_features())
+
+# Noised variants of every QA setup, for both vocabularies: unseen noise
+# (`..._noise_eval` mixtures) and learnable noise (`{setup}.noise_{scheme}`).
+NOISE_VARIANTS = (registry.register_qa_noise_variants(prefix="byt5") +
+                  registry.register_qa_noise_variants(prefix="mt5"))

@@ -275,3 +275,29 @@ def test_files_source_reads_any_tf_filesystem_path():
                              data_dir=root)
   ids = [ex["id"] for ex in _examples("ramfs_xquad_test.vi", "test")]
   assert ids == [b"q1", b"q2", b"q3", b"q4"]
+
+
+def test_noise_variants_of_every_setup(tasks):
+  del tasks
+  names = registry.register_qa_noise_variants(prefix=PREFIX)
+  eval_mixture = seqio.get_mixture_or_task(
+      registry.noise_eval_mixture_name(PREFIX, "mlqa_zeroshot"))
+  members = {t.name for t in eval_mixture.tasks}
+  clean = {f"{PREFIX}_mlqa_dev_test.{l}" for l in qa_benchmarks.MLQA_LANGS}
+  noised_tasks = {registry.noised_name(t, s) for t in clean
+                  for s in ("drop", "add_drop_mutate", "repetitions",
+                            "antspeak", "uppercase", "random_case")}
+  assert members == clean | noised_tasks
+  xquad_eval = {t.name for t in seqio.get_mixture_or_task(
+      registry.noise_eval_mixture_name(PREFIX, "xquad_zeroshot")).tasks}
+  assert not any("all_langs" in name for name in xquad_eval)
+  assert f"{PREFIX}_tydiqa_zeroshot.noise_antspeak" in names
+
+  clean_ex = _examples(f"{PREFIX}_mlqa_dev_test.de", "validation")[0]
+  noisy_ex = _examples(f"{PREFIX}_mlqa_dev_test.de.noise_uppercase",
+                       "validation")[0]
+  decode = vocab.BYTE_VOCAB.decode
+  assert decode(noisy_ex["inputs"].tolist()) == (
+      "question: WHO WROTE IT? context: IT WAS WRITTEN BY ADA LOVELACE IN "
+      "1843.")
+  assert (noisy_ex["targets"] == clean_ex["targets"]).all()
