@@ -86,17 +86,35 @@ def _map_in_batches(dataset: tf.data.Dataset, fn, batch_size: int
   """`dataset.map(fn)` where `fn` also works on batches, run on batches.
 
   Noising a batch in one pass costs a fraction of noising its examples one
-  by one (op dispatch dominates per-example maps). Order and content are
-  unchanged; if batching would change the examples' structure (shapes or
-  types it cannot restore), this falls back to a per-example map.
+  by one (op dispatch dominates per-example maps). Features that are not
+  scalars (e.g. the QA `answers`) travel through the batch serialized, as
+  scalar strings: batching ragged features costs more than the noise. Order
+  and content are unchanged; examples whose features are not all plain
+  tensors are noised one at a time.
   """
-  if batch_size > 1:
-    batched = dataset.ragged_batch(batch_size)
-    if batched.unbatch().element_spec == dataset.element_spec:
-      return batched.map(fn, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
-    logging.info("noise: examples do not survive batching (%s); noising one "
-                 "at a time", dataset.element_spec)
-  return dataset.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
+  spec = dataset.element_spec
+  if batch_size <= 1 or not all(
+      isinstance(s, tf.TensorSpec) for s in spec.values()):
+    logging.info("noise: noising one example at a time (%s)", spec)
+    return dataset.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
+  packed = [k for k, s in spec.items() if s.shape.rank != 0]
+
+  def pack(ex):
+    return {k: tf.io.serialize_tensor(v) if k in packed else v
+            for k, v in ex.items()}
+
+  def unpack(ex):
+    return {k: tf.ensure_shape(tf.io.parse_tensor(v, spec[k].dtype),
+                               spec[k].shape) if k in packed else v
+            for k, v in ex.items()}
+
+  if packed:
+    dataset = dataset.map(pack, num_parallel_calls=tf.data.AUTOTUNE)
+  dataset = dataset.batch(batch_size).map(
+      fn, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+  if packed:
+    dataset = dataset.map(unpack, num_parallel_calls=tf.data.AUTOTUNE)
+  return dataset
 
 
 def noise_features(dataset: tf.data.Dataset,
