@@ -52,8 +52,13 @@ class QAExample:
 
 @dataclasses.dataclass
 class ReadStats:
-  """How many questions a file held, and what became of them."""
+  """How many questions a file held, and what became of them.
+
+  `lang` is set when only that language's questions of a multilingual file
+  were read; each language then has its own counts.
+  """
   path: str
+  lang: Optional[str] = None
   read: int = 0
   kept: int = 0
   dropped: Dict[str, int] = dataclasses.field(
@@ -71,8 +76,12 @@ class ReadStats:
   def num_dropped(self) -> int:
     return sum(self.dropped.values())
 
+  @property
+  def name(self) -> str:
+    return f"{self.path} [{self.lang}]" if self.lang else self.path
+
   def summary(self) -> str:
-    text = f"{self.path}: read {self.read}, kept {self.kept}"
+    text = f"{self.name}: read {self.read}, kept {self.kept}"
     for reason, count in sorted(self.dropped.items()):
       ids = ", ".join(self.dropped_examples[reason])
       text += f", dropped {count} ({reason}; e.g. {ids})"
@@ -85,7 +94,7 @@ _READ_STATS_LOCK = threading.Lock()
 
 
 def read_stats() -> Mapping[str, ReadStats]:
-  """Counts for every SQuAD-format file read so far in this process."""
+  """Counts for every SQuAD-format file (and language) read in this process."""
   with _READ_STATS_LOCK:
     return dict(_READ_STATS)
 
@@ -208,7 +217,7 @@ def tydiqa_lang_from_id(qid: str) -> Optional[str]:
 def record_stats(stats: ReadStats) -> None:
   """Keeps a file's counts for `read_stats()` and logs them."""
   with _READ_STATS_LOCK:
-    _READ_STATS[stats.path] = stats
+    _READ_STATS[stats.name] = stats
   log = logging.warning if stats.num_dropped else logging.info
   log("%s", stats.summary())
 
@@ -218,12 +227,18 @@ def read_squad_file(
     lang: Optional[str],
     on_error: str = ON_ERROR_DROP,
     lang_from_id: Optional[Callable[[str], Optional[str]]] = None,
+    document: Optional[Any] = None,
 ) -> Tuple[List[QAExample], ReadStats]:
-  """Reads one SQuAD-format file; returns its usable examples and counts."""
-  stats = ReadStats(path=path)
-  examples = list(
-      iter_squad_examples(load_json(path), path, lang, stats, on_error,
-                          lang_from_id))
+  """Reads one SQuAD-format file; returns its usable examples and counts.
+
+  `document` is the file's already parsed JSON, for callers that read one
+  file for several languages (the combined TyDiQA files).
+  """
+  stats = ReadStats(path=path, lang=lang if lang_from_id else None)
+  if document is None:
+    document = load_json(path)
+  examples = list(iter_squad_examples(document, path, lang, stats, on_error,
+                                      lang_from_id))
   record_stats(stats)
   return examples, stats
 

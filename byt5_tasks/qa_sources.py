@@ -45,13 +45,9 @@ def read_part(data_dir: str, part: QAPart,
               on_error: str = qa_files.ON_ERROR_DROP):
   """Examples and counts of one part read from files."""
   path = resolve_part_file(data_dir, part)
-  stats = qa_files.ReadStats(path=path)
   lang_from_id = qa_files.tydiqa_lang_from_id if part.lang_from_id else None
-  examples = list(
-      qa_files.iter_squad_examples(_cached_json(path), path, part.lang, stats,
-                                   on_error, lang_from_id))
-  qa_files.record_stats(stats)
-  return examples, stats
+  return qa_files.read_squad_file(path, part.lang, on_error, lang_from_id,
+                                  document=_cached_json(path))
 
 
 def _files_dataset(split: str, shuffle_files: bool, seed: Optional[int] = None,

@@ -122,6 +122,12 @@ def test_combined_tydiqa_file_takes_language_from_id(tmp_path):
       path, lang="en", lang_from_id=qa_files.tydiqa_lang_from_id)
   assert [ex.id for ex in english] == ["english-0", "english-2"]
   assert stats.read == 2  # Other languages belong to other tasks.
+  _, korean_stats = qa_files.read_squad_file(
+      path, lang="ko", lang_from_id=qa_files.tydiqa_lang_from_id)
+  # Each language of a shared file keeps its own counts.
+  recorded = qa_files.read_stats()
+  assert recorded[f"{path} [en]"].kept == 2
+  assert recorded[f"{path} [ko]"].kept == korean_stats.kept == 1
   everything, _ = qa_files.read_squad_file(
       path, lang=None, lang_from_id=qa_files.tydiqa_lang_from_id)
   assert [ex.lang for ex in everything] == ["en", "ko", "en", "sw"]
