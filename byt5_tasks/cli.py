@@ -73,8 +73,7 @@ def _decode_feature(feature: seqio.Feature, ids) -> str:
 def show_examples(name: str, split: str, num: int, max_chars: int,
                   out: TextIO) -> None:
   task = seqio.get_mixture_or_task(name)
-  ds = task.get_dataset(sequence_length=None, split=split, shuffle=False,
-                        use_cached=False).take(num)
+  ds = truncation.untrimmed_dataset(task, split).take(num)
   for i, ex in enumerate(ds.as_numpy_iterator()):
     print(f"--- {name} [{split}] example {i}", file=out)
     for key in ("id", "lang"):
@@ -94,8 +93,7 @@ def count_examples(name: str, splits: Sequence[str], out: TextIO) -> dict:
   task = seqio.get_mixture_or_task(name)
   counts = {}
   for split in splits or task.splits:
-    ds = task.get_dataset(sequence_length=None, split=split, shuffle=False,
-                          use_cached=False)
+    ds = truncation.untrimmed_dataset(task, split)
     counts[split] = int(ds.reduce(0, lambda n, _: n + 1))
     print(f"{name} [{split}]: {counts[split]} examples", file=out)
   for stats in qa_files.read_stats().values():

@@ -9,6 +9,7 @@ from typing import Iterable, Mapping, Optional
 
 import numpy as np
 import seqio
+import tensorflow as tf
 
 from byt5_tasks import qa
 
@@ -53,7 +54,7 @@ def count_truncation(
 
   Args:
     examples: untrimmed examples with `inputs` ids and `answers` strings,
-      as `Task.get_dataset(sequence_length=None)` yields them.
+      as `untrimmed_dataset` yields them.
     vocabulary: the inputs vocabulary, to decode what a cut keeps.
     inputs_length: the model's inputs length; one position goes to EOS.
   """
@@ -73,12 +74,17 @@ def count_truncation(
   return stats
 
 
+def untrimmed_dataset(task: seqio.Task, split: str) -> tf.data.Dataset:
+  """A task's examples in file order, tokenized but not cut to any length."""
+  return task.get_dataset(sequence_length=None, split=split, shuffle=False,
+                          use_cached=False)
+
+
 def task_truncation(task_name: str, split: str, inputs_length: int,
                     max_examples: Optional[int] = None) -> TruncationStats:
   """`count_truncation` over a registered QA task."""
   task = seqio.get_mixture_or_task(task_name)
-  ds = task.get_dataset(sequence_length=None, split=split, shuffle=False,
-                        use_cached=False)
+  ds = untrimmed_dataset(task, split)
   if max_examples is not None:
     ds = ds.take(max_examples)
   return count_truncation(ds.as_numpy_iterator(),
