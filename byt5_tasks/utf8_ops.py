@@ -1,0 +1,106 @@
+"""Byte-level UTF-8 primitives for per-example string surgery in TensorFlow.
+
+The noise schemes edit characters inside `tf.data` pipelines, one example at
+a time. Decoding a text into code points (`tf.strings.unicode_decode`) and
+encoding it back costs more than the rest of a seqio eval pipeline, so the
+schemes work on the UTF-8 bytes instead: a character is found by its first
+byte, and output is assembled from byte ranges of existing strings
+(`join_pieces`) or from a byte vector (`bytes_to_string`). These helpers
+assume valid UTF-8; `is_valid_utf8` checks that first.
+"""
+from typing import Optional
+
+import tensorflow as tf
+
+# Sequence length by first byte. Continuation (0x80-0xBF) and never-valid
+# bytes get 1 so that a lookup on invalid input stays in range.
+_LENGTH_BY_FIRST_BYTE = ([1] * 0xC0 + [2] * 0x20 + [3] * 0x10 + [4] * 0x08 +
+                         [1] * 0x08)
+
+
+def _valid_utf8_pattern(excluded: Optional[int]) -> str:
+  # Any code point but the surrogates, i.e. exactly the valid UTF-8
+  # encodings: RE2 compiles the class into byte ranges, so overlong forms,
+  # surrogates and values above U+10FFFF do not match (a bare `.` would
+  # accept some of them).
+  ranges = [(0, 0xD7FF), (0xE000, 0x10FFFF)]
+  if excluded is not None:
+    ranges = [part for low, high in ranges
+              for part in ((low, min(high, excluded - 1)),
+                           (max(low, excluded + 1), high))
+              if part[0] <= part[1]]
+  return "(?s)[" + "".join(f"\\x{{{low:X}}}-\\x{{{high:X}}}"
+                           for low, high in ranges) + "]*"
+
+
+def is_valid_utf8(texts: tf.Tensor, excluded: Optional[int] = None
+                  ) -> tf.Tensor:
+  """Whether each string is well-formed UTF-8 (one regex pass, any shape).
+
+  With `excluded`, a string holding that code point also fails.
+  """
+  return tf.strings.regex_full_match(texts, _valid_utf8_pattern(excluded))
+
+
+def to_valid_utf8(texts: tf.Tensor) -> tf.Tensor:
+  """`texts` with ill-formed sequences replaced by U+FFFD; valid ones as is.
+
+  Only invalid strings are transcoded (valid ones pass through untouched);
+  `tf.where` on empty strings keeps this free of control flow.
+  """
+  valid = is_valid_utf8(texts)
+  repaired = tf.strings.unicode_transcode(
+      tf.where(valid, "", texts), "UTF-8", "UTF-8", errors="replace",
+      replacement_char=0xFFFD)
+  return tf.where(valid, texts, repaired)
+
+
+def to_bytes(text: tf.Tensor) -> tf.Tensor:
+  """A scalar string's bytes, uint8 [n]."""
+  return tf.io.decode_raw(text, tf.uint8)
+
+
+def character_starts(data: tf.Tensor) -> tf.Tensor:
+  """Which bytes begin a character (everything but 0x80-0xBF), bool [n]."""
+  # As int8, continuation bytes are exactly the values below -64.
+  return tf.bitcast(data, tf.int8) >= -64
+
+
+def character_lengths(data: tf.Tensor, starts: tf.Tensor) -> tf.Tensor:
+  """Byte length (int64) of the characters beginning at offsets `starts`."""
+  first = tf.cast(tf.gather(data, starts), tf.int32)
+  return tf.gather(tf.constant(_LENGTH_BY_FIRST_BYTE, tf.int64), first)
+
+
+def join_pieces(source: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
+                ) -> tf.Tensor:
+  """Concatenation of the byte ranges [begin[i], end[i]) of scalar `source`.
+
+  Most edits (drop, insert, repeat a character) touch a few characters, so
+  the output is a handful of ranges of the input: two ops and no copy of
+  untouched text into a tensor of single bytes.
+  """
+  return tf.strings.reduce_join(tf.strings.substr(source, begin, end - begin))
+
+
+def gather_ranges(data: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
+                  ) -> tf.Tensor:
+  """The bytes of ranges [begin[i], end[i]) of uint8 `data`, as a string.
+
+  For many short ranges (one per character): one index vector and one
+  gather instead of a string object per range.
+  """
+  _, index = tf.raw_ops.RaggedRange(starts=begin, limits=end,
+                                    deltas=tf.ones_like(begin))
+  return bytes_to_string(tf.gather(data, index))
+
+
+def bytes_to_string(data: tf.Tensor) -> tf.Tensor:
+  """A scalar string holding the bytes of uint8 vector `data`.
+
+  TensorFlow has no op for this (`tf.strings.unicode_encode` encodes code
+  points). `tf.io.serialize_tensor` writes a TensorProto whose last field is
+  the tensor's raw content, so the string is its last `len(data)` bytes.
+  """
+  size = tf.size(data)
+  return tf.strings.substr(tf.io.serialize_tensor(data), -size, size)
