@@ -1,19 +1,26 @@
 """The six synthetic noise schemes of the ByT5 paper, as TensorFlow string ops.
 
-Each scheme maps UTF-8 strings (a scalar or a batch) to noised strings and
-works on characters, i.e. Unicode code points, not bytes. The ops are plain
-graph ops (no `tf.py_function`), so they run inside a `tf.data` pipeline, in a
-seqio cache job, and anywhere a `tf.function` runs.
+Each scheme maps UTF-8 strings to noised strings and works on characters,
+i.e. Unicode code points, not bytes. The ops are plain graph ops (no
+`tf.py_function` and no control flow), so they run inside a `tf.data`
+pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
-Randomness is stateless: every draw is a pure function of (seed, character
-position, stream), computed with SplitMix64 in uint64 TF ops (see `_uniform`).
-`example_seed` derives each text's seed from a run seed and a stable example
-key, so an example gets the same noise in every run, in every shard order, in
-any batch, and in a seqio cache, independent of seqio's own seeds.
+A scheme is written for one text (`NoiseScheme.impl`): that is how a seqio
+preprocessor meets it, one example at a time. It finds characters by their
+first UTF-8 byte and assembles the output from byte ranges of the input
+(`byt5_tasks.utf8_ops`), never decoding to code points: decoding and
+re-encoding alone would cost more than the whole clean eval pipeline.
+
+Randomness is stateless: a text's draws come from
+`tf.raw_ops.StatelessRandomUniform` (Philox) under the text's own seed,
+and the character starting at byte offset i uses draw i. `example_seed`
+derives each text's seed from a run seed and a stable example key, so an
+example gets the same noise in every run, in every shard order, in any batch,
+and in a seqio cache, independent of seqio's own seeds.
 
 Decisions where the paper is silent:
 - Random characters (`add_drop_mutate` insertions and substitutions) are drawn
-  uniformly from the code points of the same text by default (so frequent
+  uniformly from the characters of the same text by default (so frequent
   characters are drawn more often and the noise stays in the text's script),
   or from a fixed `alphabet` when one is given. A substitution may draw the
   character it replaces; the configured rate counts selections, not changes.
@@ -34,56 +41,31 @@ Decisions where the paper is silent:
 - `random_case` uppercases each character with probability `rate` (0.5) and
   lowercases it otherwise; each character is mapped on its own, so a Greek
   capital sigma lowercases to "σ" even at the end of a word.
-- Invalid UTF-8 input is decoded with U+FFFD replacement characters, so the
-  output is always valid UTF-8 (`byt5_tasks.noised` rejects invalid input
-  with an error naming the example before it gets here).
+- Invalid UTF-8 input is repaired with U+FFFD replacement characters by the
+  public functions, so the output is always valid UTF-8 (`byt5_tasks.noised`
+  rejects invalid input with an error naming the example instead).
 """
 import dataclasses
-import functools
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from byt5_tasks import utf8_ops
+
 _SPACE = 0x20
 _INT64_MAX = 2**63 - 1
-# SplitMix64 (Steele, Lea & Flood 2014): counter increment and finalizer.
-_GOLDEN = 0x9E3779B97F4A7C15
-_MIX1 = 0xBF58476D1CE4E5B9
-_MIX2 = 0x94D049BB133111EB
-_STREAMS = 4  # Independent draws per character (selection, pick, ...).
+# U+001F (unit separator) is never selected, drawn or changed by any scheme:
+# `byt5_tasks.noised` joins an example's fields with it and noises them in one
+# pass, which halves the per-example op count. Case mapping leaves it alone.
+FIELD_SEPARATOR = "\x1f"
+_SEPARATOR_BYTE = 0x1F
 
 
 # ------------------------------- randomness -----------------------------------
 
 
-def _u64(value: int) -> tf.Tensor:
-  return tf.constant(value, tf.uint64)
-
-
-def _mix(z: tf.Tensor) -> tf.Tensor:
-  """SplitMix64's finalizer: a bijective avalanche mix of uint64 values."""
-  z = tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(30))) * _u64(_MIX1)
-  z = tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(27))) * _u64(_MIX2)
-  return tf.bitwise.bitwise_xor(z, tf.bitwise.right_shift(z, _u64(31)))
-
-
-def _uniform(seeds: tf.Tensor, positions: tf.Tensor, stream: int) -> tf.Tensor:
-  """Uniform [0, 1) float64 for each (seed, position), in `stream`.
-
-  A counter-based generator: the value is SplitMix64's output number
-  `position * _STREAMS + stream` for state `seed`. It is a pure function of
-  its arguments, like tf.random's stateless ops, but takes one seed per
-  element, so a batch of texts is noised in one vectorized pass while each
-  text's noise depends only on its own seed. (`tf.random.stateless_*` take
-  one seed per call, which forces one call per text.)
-  """
-  counter = tf.cast(positions, tf.uint64) * _u64(_STREAMS) + _u64(stream + 1)
-  bits = _mix(seeds + counter * _u64(_GOLDEN))
-  return tf.cast(tf.bitwise.right_shift(bits, _u64(11)), tf.float64) * 2.0**-53
-
-
 def example_seed(run_seed: int, key: tf.Tensor, salt: str = "") -> tf.Tensor:
-  """The uint64 seed of each text: a run seed mixed with a key fingerprint.
+  """The int64 seed of each text: a fingerprint of run seed, salt and key.
 
   `key` (string, any shape) names the example, e.g. a question id; `salt`
   separates independent draws for the same example (scheme, field). The
@@ -92,11 +74,16 @@ def example_seed(run_seed: int, key: tf.Tensor, salt: str = "") -> tf.Tensor:
   """
   if not 0 <= run_seed <= _INT64_MAX:
     raise ValueError(f"run seed must be in [0, 2**63 - 1], got {run_seed}")
-  keyed = tf.strings.join([salt, key], separator="\x1f")
-  fingerprint = tf.cast(tf.strings.to_hash_bucket_fast(keyed, _INT64_MAX),
-                        tf.uint64)
-  run = _mix(_u64(run_seed) * _u64(_GOLDEN) + _u64(_GOLDEN))
-  return _mix(tf.bitwise.bitwise_xor(fingerprint, run))
+  return tf.strings.to_hash_bucket_fast(
+      tf.strings.join([f"{run_seed}\x1f{salt}", key], separator="\x1f"),
+      _INT64_MAX)
+
+
+def _uniform(seed: tf.Tensor, stream: int, shape: tf.Tensor) -> tf.Tensor:
+  """Uniform [0, 1) float32 draws of stream `stream` of a text's seed."""
+  return tf.raw_ops.StatelessRandomUniform(
+      shape=shape, seed=tf.stack([seed, tf.constant(stream, tf.int64)]),
+      dtype=tf.float32)
 
 
 def has_case(text: tf.Tensor) -> tf.Tensor:
@@ -104,42 +91,6 @@ def has_case(text: tf.Tensor) -> tf.Tensor:
   return tf.logical_or(
       tf.not_equal(tf.strings.upper(text, encoding="utf-8"), text),
       tf.not_equal(tf.strings.lower(text, encoding="utf-8"), text))
-
-
-# --------------------------- code point helpers -------------------------------
-
-_REPLACEMENT = 0xFFFD
-
-
-def _decode(texts: tf.Tensor) -> tf.RaggedTensor:
-  """[B] UTF-8 strings -> [B, None] int32 code points (U+FFFD if invalid)."""
-  return tf.strings.unicode_decode(
-      texts, "UTF-8", errors="replace", replacement_char=_REPLACEMENT)
-
-
-def _encode(code_points: tf.RaggedTensor) -> tf.Tensor:
-  return tf.strings.unicode_encode(code_points, "UTF-8")
-
-
-def _has_replacement(rows: tf.RaggedTensor) -> tf.Tensor:
-  """Rows holding U+FFFD: the only rows whose input may be invalid UTF-8."""
-  return tf.reduce_any(tf.equal(rows, _REPLACEMENT), axis=1)
-
-
-def _per_character(rows: tf.RaggedTensor, seeds: tf.Tensor
-                   ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """Row id, seed and position within its text of every character."""
-  row_ids = rows.value_rowids()
-  positions = (tf.range(tf.size(rows.flat_values, out_type=tf.int64)) -
-               tf.gather(rows.row_starts(), row_ids))
-  return row_ids, tf.gather(seeds, row_ids), positions
-
-
-def _regroup(values: tf.Tensor, counts: tf.Tensor, row_ids: tf.Tensor,
-             rows: tf.RaggedTensor) -> tf.RaggedTensor:
-  """Rows of `values`, where character i of `rows` became counts[i] values."""
-  lengths = tf.math.unsorted_segment_sum(counts, row_ids, rows.nrows())
-  return tf.RaggedTensor.from_row_lengths(values, lengths)
 
 
 def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
@@ -152,173 +103,215 @@ def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
   return tf.minimum(scaled, buckets - 1)
 
 
+def _select(data: tf.Tensor, seed: tf.Tensor, rate: float
+            ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+  """Characters chosen with probability `rate`: offsets, draws, candidates.
+
+  Returns the int64 byte offsets of the chosen characters, their draws (each
+  < rate) and the bool mask of the bytes that start a character other than
+  `FIELD_SEPARATOR` (the characters a scheme may touch or draw).
+  """
+  u = _uniform(seed, 0, tf.shape(data))
+  candidates = (utf8_ops.character_starts(data) &
+                tf.not_equal(data, _SEPARATOR_BYTE))
+  chosen = tf.reshape(tf.where(candidates & (u < rate)), [-1])
+  return chosen, tf.gather(u, chosen), candidates
+
+
+def _append(values: tf.Tensor, last: tf.Tensor) -> tf.Tensor:
+  return tf.concat([values, tf.reshape(last, [1])], 0)
+
+
+def _prepend_zero(values: tf.Tensor) -> tf.Tensor:
+  return tf.concat([tf.zeros([1], values.dtype), values], 0)
+
+
 # ------------------------------- schemes --------------------------------------
-# Each `_scheme(texts[B], seeds[B], **params)` returns the noised texts [B] and
-# which rows may have had invalid UTF-8 (they hold U+FFFD now), so a caller
-# can check those rows alone. Text i's noise depends only on text i and seed
-# i, never on what else is in the batch. The public functions below them take
-# any shape and return the texts only.
+# Each `_scheme(text, seed, **params)` noises one valid UTF-8 scalar string
+# with its int64 scalar seed. The public functions below them take any shape.
 
 
-def _drop(texts, seeds, rate=0.1):
-  rows = _decode(texts)
-  row_ids, char_seeds, positions = _per_character(rows, seeds)
-  keep = _uniform(char_seeds, positions, 0) >= rate
-  values = tf.boolean_mask(rows.flat_values, keep)
-  return (_encode(_regroup(values, tf.cast(keep, tf.int64), row_ids, rows)),
-          _has_replacement(rows))
+def _drop(text, seed, rate=0.1):
+  data = utf8_ops.to_bytes(text)
+  chosen, _, _ = _select(data, seed, rate)
+  after = chosen + utf8_ops.character_lengths(data, chosen)
+  # Keep the ranges between dropped characters.
+  return utf8_ops.join_pieces(text, _prepend_zero(after),
+                              _append(chosen, tf.size(data, tf.int64)))
 
 
-def _add_drop_mutate(texts, seeds, rate=0.1, alphabet=None):
-  rows = _decode(texts)
-  chars = rows.flat_values
-  row_ids, char_seeds, positions = _per_character(rows, seeds)
-  u = _uniform(char_seeds, positions, 0)
-  # The rest runs on the selected characters only (a `rate` share).
-  selected = tf.where(u < rate)[:, 0]
-  action = _bucket(tf.gather(u, selected), rate, 3)
-  insert, delete = tf.equal(action, 0), tf.equal(action, 1)
-  pick = _uniform(tf.gather(char_seeds, selected),
-                  tf.gather(positions, selected), 1)
+def _add_drop_mutate(text, seed, rate=0.1, alphabet=None):
+  data = utf8_ops.to_bytes(text)
+  size = tf.size(data, tf.int64)
+  chosen, u, candidates = _select(data, seed, rate)
+  after = chosen + utf8_ops.character_lengths(data, chosen)
+  action = _bucket(u, rate, 3)  # 0: insert, 1: delete, 2: replace.
+  pick = _uniform(seed, 1, tf.shape(chosen))
   if alphabet is None:  # A uniformly chosen character of the same text.
-    selected_rows = tf.gather(row_ids, selected)
-    length = tf.gather(rows.row_lengths(), selected_rows)
-    offset = tf.minimum(
-        tf.cast(pick * tf.cast(length, tf.float64), tf.int64), length - 1)
-    random_chars = tf.gather(
-        chars, tf.gather(rows.row_starts(), selected_rows) + offset)
-  else:
-    pool = tf.constant([ord(c) for c in alphabet], tf.int32)
-    random_chars = tf.gather(pool, tf.minimum(
-        tf.cast(pick * len(alphabet), tf.int64), len(alphabet) - 1))
+    source = text
+    offsets = tf.reshape(tf.where(candidates), [-1])
+    count = tf.size(offsets, tf.int64)
+    index = tf.minimum(tf.cast(pick * tf.cast(count, tf.float32), tf.int64),
+                       count - 1)
+    random_begin = tf.gather(offsets, index)
+    random_length = utf8_ops.character_lengths(data, random_begin)
+  else:  # The alphabet's characters, appended after the text.
+    source = tf.strings.join([text, alphabet])
+    encoded = [c.encode("utf-8") for c in alphabet]
+    index = tf.minimum(tf.cast(pick * len(encoded), tf.int64), len(encoded) - 1)
+    ends = tf.constant([len(b"".join(encoded[:i + 1]))
+                        for i in range(len(encoded))], tf.int64)
+    lengths = tf.constant([len(e) for e in encoded], tf.int64)
+    random_begin = size + tf.gather(ends - lengths, index)
+    random_length = tf.gather(lengths, index)
+  random_length = tf.where(tf.equal(action, 1), tf.zeros_like(random_length),
+                           random_length)
+  # Text resumes at the chosen character after an insertion, else after it.
+  resume = tf.where(tf.equal(action, 0), chosen, after)
+  previous = _prepend_zero(resume)
+  # Pieces: text up to each chosen character, the random one (or nothing).
+  begin = tf.reshape(tf.stack([previous[:-1], random_begin], 1), [-1])
+  end = tf.reshape(tf.stack([chosen, random_begin + random_length], 1), [-1])
+  return utf8_ops.join_pieces(source, _append(begin, previous[-1]),
+                              _append(end, size))
 
-  # A character becomes 2 (insert: random, own), 0 (delete) or 1 (replace:
-  # random; otherwise own) characters: repeat, then overwrite first slots.
-  delta = tf.where(insert, tf.ones_like(action),
-                   tf.where(delete, -tf.ones_like(action),
-                            tf.zeros_like(action)))
-  counts = tf.tensor_scatter_nd_add(
-      tf.ones_like(row_ids), selected[:, None], delta)
-  values = tf.repeat(chars, counts)
-  first_slot = tf.gather(tf.cumsum(counts, exclusive=True), selected)
-  gets_random = tf.logical_not(delete)
-  values = tf.tensor_scatter_nd_update(
-      values, tf.boolean_mask(first_slot, gets_random)[:, None],
-      tf.boolean_mask(random_chars, gets_random))
-  return (_encode(_regroup(values, counts, row_ids, rows)),
-          _has_replacement(rows))
 
-
-def _repetitions(texts, seeds, rate=0.2, min_repeats=1, max_repeats=3):
-  rows = _decode(texts)
-  row_ids, char_seeds, positions = _per_character(rows, seeds)
-  u = _uniform(char_seeds, positions, 0)
+def _repetitions(text, seed, rate=0.2, min_repeats=1, max_repeats=3):
+  data = utf8_ops.to_bytes(text)
+  chosen, u, _ = _select(data, seed, rate)
+  length = utf8_ops.character_lengths(data, chosen)
+  after = chosen + length
   extra = min_repeats + _bucket(u, rate, max_repeats - min_repeats + 1)
-  counts = 1 + tf.where(u < rate, extra, tf.zeros_like(extra))
-  values = tf.repeat(rows.flat_values, counts)
-  return (_encode(_regroup(values, counts, row_ids, rows)),
-          _has_replacement(rows))
+  previous = _prepend_zero(after)
+  # Per chosen character: the text up to and including it, then
+  # `max_repeats` copy slots, empty beyond its number of extra copies.
+  slots = tf.range(1, max_repeats + 1, dtype=tf.int64)
+  used = slots[tf.newaxis, :] <= extra[:, tf.newaxis]
+  copy_end = chosen[:, tf.newaxis] + tf.where(
+      used, length[:, tf.newaxis], tf.zeros_like(length)[:, tf.newaxis])
+  copy_begin = chosen[:, tf.newaxis] + tf.zeros_like(slots)
+  begin = tf.concat([previous[:-1, tf.newaxis], copy_begin], 1)
+  end = tf.concat([after[:, tf.newaxis], copy_end], 1)
+  return utf8_ops.gather_ranges(
+      data, _append(tf.reshape(begin, [-1]), previous[-1]),
+      _append(tf.reshape(end, [-1]), tf.size(data, tf.int64)))
 
 
-def _antspeak(texts, seeds=None):
-  del seeds  # Deterministic.
-  # tf.strings.upper turns invalid bytes into U+FFFD, like _decode.
-  rows = _decode(tf.strings.upper(texts, encoding="utf-8"))
-  chars = rows.flat_values
-  spaced = tf.reshape(tf.stack([tf.fill(tf.shape(chars), _SPACE), chars], 1),
-                      [-1])
-  lengths = rows.row_lengths()
-  closing = tf.minimum(lengths, 1)  # No closing space for the empty text.
-  out = _encode(tf.concat([
-      tf.RaggedTensor.from_row_lengths(spaced, 2 * lengths),
-      tf.RaggedTensor.from_row_lengths(
-          tf.fill([tf.reduce_sum(closing)], _SPACE), closing),
-  ], axis=1))
-  return out, _has_replacement(rows)
+def _antspeak(text, seed=None):
+  del seed  # Deterministic.
+  data = utf8_ops.to_bytes(tf.strings.upper(text, encoding="utf-8"))
+  # A space before each character: (space or -1, byte) pairs, -1s removed.
+  space = tf.where(utf8_ops.character_starts(data), _SPACE, -1)
+  pairs = tf.reshape(tf.stack([space, tf.cast(data, tf.int32)], 1), [-1])
+  spaced = tf.gather(pairs, tf.reshape(tf.where(pairs >= 0), [-1]))
+  out = utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
+  # And one after the last character; the empty text stays empty.
+  return tf.where(tf.size(data) > 0, tf.strings.join([out, " "]), "")
 
 
-def _uppercase(texts, seeds=None):
-  del seeds  # Deterministic.
-  # ICU replaces invalid bytes by U+FFFD, so the output is valid UTF-8.
-  out = tf.strings.upper(texts, encoding="utf-8")
-  return out, tf.strings.regex_full_match(out, "(?s).*\uFFFD.*")
+def _uppercase(text, seed=None):
+  del seed  # Deterministic.
+  return tf.strings.upper(text, encoding="utf-8")
 
 
-_CAPITAL_SIGMA, _SIGMA, _FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
+def _random_case_same_layout(upper, lower, seed, rate):
+  """Per-character choice where each character keeps its byte length.
+
+  Then character i has the same bytes positions in `upper` and `lower`, and
+  choosing is elementwise on the bytes.
+  """
+  upper_bytes, lower_bytes = utf8_ops.to_bytes(upper), utf8_ops.to_bytes(lower)
+  index = tf.cumsum(tf.cast(utf8_ops.character_starts(lower_bytes),
+                            tf.int32)) - 1
+  use_upper = _uniform(seed, 0, tf.shape(lower_bytes)) < rate
+  return utf8_ops.bytes_to_string(
+      tf.where(tf.gather(use_upper, index), upper_bytes, lower_bytes))
 
 
-def _random_case_per_character(texts, seeds, rate):
-  """Splits texts into characters and case-maps each on its own."""
-  chars = tf.strings.unicode_split(
-      texts, "UTF-8", errors="replace", replacement_char=_REPLACEMENT)
-  _, char_seeds, positions = _per_character(chars, seeds)
-  upper = _uniform(char_seeds, positions, 0) < rate
-  flat = chars.flat_values
-  cased = tf.where(upper, tf.strings.upper(flat, encoding="utf-8"),
-                   tf.strings.lower(flat, encoding="utf-8"))
-  return tf.strings.reduce_join(chars.with_flat_values(cased), axis=1)
+def _random_case_aligned(upper, lower, seed, rate):
+  """Character i from `upper` or `lower`, which have equally many characters."""
+  data = utf8_ops.to_bytes(tf.strings.join([lower, upper]))
+  offsets = tf.reshape(tf.where(utf8_ops.character_starts(data)), [-1])
+  ends = _append(offsets[1:], tf.size(data, tf.int64))
+  count = tf.size(offsets) // 2
+  index = tf.range(count)
+  use_upper = _uniform(seed, 0, tf.shape(index)) < rate
+  pick = tf.where(use_upper, index + count, index)
+  return utf8_ops.gather_ranges(data, tf.gather(offsets, pick),
+                                tf.gather(ends, pick))
 
 
-def _random_case(texts, seeds, rate=0.5):
+def _random_case_per_character(text, seed, rate):
+  """Splits the text into characters and case-maps each on its own."""
+  chars = tf.strings.unicode_split(text, "UTF-8")
+  use_upper = _uniform(seed, 0, tf.shape(chars)) < rate
+  return tf.strings.reduce_join(tf.where(
+      use_upper, tf.strings.upper(chars, encoding="utf-8"),
+      tf.strings.lower(chars, encoding="utf-8")))
+
+
+def _random_case(text, seed, rate=0.5):
   """Per-character case, computed from whole-text upper/lowercasing.
 
-  Where both mappings keep a text's character count, character i of the
-  mapped text is the mapping of character i; only the final-sigma rule
-  depends on context, and it is undone to match a per-character mapping.
-  Texts with an expanding character ("ß" -> "SS", "İ" -> "i̇") are split
-  into characters instead, which gives the same result more slowly.
+  Only the final-sigma rule depends on context; with every capital sigma
+  made small first, it never fires (both mappings still map it right). Then
+  the mappings of the whole text, character by character, are the mappings
+  of its characters, and the output picks from them:
+  - elementwise on bytes where every character keeps its byte length in
+    both (most text; caseless scripts always);
+  - by character index where the character counts agree ("ı" -> "I");
+  - character by character otherwise ("ß" -> "SS", "İ" -> "i̇"), slowly.
+  All give the same result; character i always uses draw i. Each way runs
+  on every text (the unused ones on empty strings), which keeps the graph
+  free of control flow.
   """
-  rows = _decode(texts)
-  upper = _decode(tf.strings.upper(texts, encoding="utf-8"))
-  lower = _decode(tf.strings.lower(texts, encoding="utf-8"))
-  lengths = rows.row_lengths()
-  aligned = (tf.equal(upper.row_lengths(), lengths) &
-             tf.equal(lower.row_lengths(), lengths))
-
-  def fast(own, up, low, own_seeds):
-    _, char_seeds, positions = _per_character(own, own_seeds)
-    low_flat = tf.where(
-        tf.equal(own.flat_values, _CAPITAL_SIGMA) &
-        tf.equal(low.flat_values, _FINAL_SIGMA), _SIGMA, low.flat_values)
-    use_upper = _uniform(char_seeds, positions, 0) < rate
-    return _encode(own.with_flat_values(
-        tf.where(use_upper, up.flat_values, low_flat)))
-
-  def mixed():
-    fast_rows = tf.where(aligned)[:, 0]
-    slow_rows = tf.where(tf.logical_not(aligned))[:, 0]
-    return tf.dynamic_stitch(
-        [tf.cast(fast_rows, tf.int32), tf.cast(slow_rows, tf.int32)],
-        [fast(*(tf.gather(r, fast_rows) for r in (rows, upper, lower)),
-              tf.gather(seeds, fast_rows)),
-         _random_case_per_character(tf.gather(texts, slow_rows),
-                                    tf.gather(seeds, slow_rows), rate)])
-
-  out = tf.cond(tf.reduce_all(aligned),
-                lambda: fast(rows, upper, lower, seeds), mixed)
-  return tf.reshape(out, tf.shape(texts)), _has_replacement(rows)
+  text = tf.strings.regex_replace(text, "Σ", "σ")
+  upper = tf.strings.upper(text, encoding="utf-8")
+  lower = tf.strings.lower(text, encoding="utf-8")
+  counts = tf.strings.length(tf.stack([text, upper, lower]), unit="UTF8_CHAR")
+  aligned = tf.reduce_all(tf.equal(counts, counts[0]))
+  # Equal sizes can still hide a character growing and another shrinking:
+  # the character starts decide.
+  same_size = aligned & tf.equal(tf.strings.length(upper),
+                                 tf.strings.length(lower))
+  same_layout = same_size & tf.reduce_all(tf.equal(
+      utf8_ops.character_starts(utf8_ops.to_bytes(
+          tf.where(same_size, upper, ""))),
+      utf8_ops.character_starts(utf8_ops.to_bytes(
+          tf.where(same_size, lower, "")))))
+  by_index = aligned & tf.logical_not(same_layout)
+  return tf.where(same_layout, _random_case_same_layout(
+      tf.where(same_layout, upper, ""), tf.where(same_layout, lower, ""),
+      seed, rate), tf.where(by_index, _random_case_aligned(
+          tf.where(by_index, upper, ""), tf.where(by_index, lower, ""),
+          seed, rate), _random_case_per_character(
+              tf.where(aligned, "", text), seed, rate)))
 
 
-def _apply(impl, texts, seeds, params) -> Tuple[tf.Tensor, tf.Tensor]:
-  """Runs `impl` on texts and seeds of any (equal) shape."""
+def _apply(impl, texts, seeds, params) -> tf.Tensor:
+  """Runs one-text `impl` over texts and seeds of any (equal) shape."""
   texts = tf.convert_to_tensor(texts, tf.string)
-  flat_seeds = None
-  if seeds is not None:
-    seeds = tf.convert_to_tensor(seeds, tf.uint64)
-    flat_seeds = tf.reshape(tf.broadcast_to(seeds, tf.shape(texts)), [-1])
-  out, suspicious = impl(tf.reshape(texts, [-1]), flat_seeds, **params)
-  return (tf.reshape(out, tf.shape(texts)),
-          tf.reshape(suspicious, tf.shape(texts)))
+  if seeds is None:
+    seeds = tf.zeros_like(texts, tf.int64)
+  seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
+                          tf.shape(texts))
+  flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
+  out = tf.map_fn(lambda args: impl(args[0], args[1], **params),
+                  (flat, tf.reshape(seeds, [-1])),
+                  fn_output_signature=tf.TensorSpec([], tf.string))
+  return tf.reshape(out, tf.shape(texts))
 
 
 def _public(impl, doc: str) -> Callable[..., tf.Tensor]:
   def fn(texts, seeds=None, **params):
-    return _apply(impl, texts, seeds, params)[0]
+    return _apply(impl, texts, seeds, params)
   fn.__name__ = impl.__name__.lstrip("_")
   fn.__doc__ = doc + """
 
-  Args: `texts`, UTF-8 strings of any shape; `seeds`, uint64 of the same
-  shape (`example_seed`); the scheme's parameters. Returns noised texts.
+  Args: `texts`, strings of any shape (invalid UTF-8 is repaired with
+  U+FFFD first); `seeds`, int64 of the same shape (`example_seed`); the
+  scheme's parameters. Returns noised texts. Each text's noise depends on it
+  and its seed only, not on the rest of the batch.
   """
   return fn
 
@@ -371,8 +364,9 @@ class NoiseScheme:
 
   Attributes:
     name: the scheme's name, used in task names (`{task}.noise_{name}`).
-    impl: `impl(texts[B], seeds[B], **params) -> (texts[B], suspicious[B])`,
-      where `suspicious` marks rows that may have had invalid UTF-8.
+    impl: `impl(text, seed, **params) -> text` for one valid UTF-8 scalar
+      string and its int64 scalar seed, free of control flow (what a
+      per-example preprocessor calls).
     defaults: the paper's parameters; every one can be overridden.
     case_only: the scheme only changes letter case, so it is the identity on
       text without case (Arabic, Devanagari, Thai, CJK, ...). A report should
@@ -382,7 +376,7 @@ class NoiseScheme:
     description: one line for reports.
   """
   name: str
-  impl: Callable[..., Tuple[tf.Tensor, tf.Tensor]]
+  impl: Callable[..., tf.Tensor]
   defaults: Mapping[str, Any]
   case_only: bool
   uses_case: bool
@@ -403,18 +397,14 @@ class NoiseScheme:
     return params
 
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
-            params: Mapping[str, Any]) -> Tuple[tf.Tensor, tf.Tensor]:
-    """Noised `texts` (any shape) and which may have had invalid UTF-8.
-
-    `params` must come from `self.params`. Only the rows marked suspicious
-    (they now hold U+FFFD) need an exact validity check.
-    """
+            params: Mapping[str, Any]) -> tf.Tensor:
+    """Noised `texts` (any shape); `params` must come from `self.params`."""
     return _apply(self.impl, texts, seeds, params)
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
                **overrides: Any) -> tf.Tensor:
     """`texts` noised with the defaults updated by `overrides`."""
-    return self.apply(texts, seeds, self.params(overrides))[0]
+    return self.apply(texts, seeds, self.params(overrides))
 
 
 SCHEMES: Mapping[str, NoiseScheme] = {

@@ -8,8 +8,14 @@ right after the source. Everything after it -- formatting, tokenization,
 - the fixed markers and the targets that formatting builds stay clean;
 - seqio's cache job materialises the corrupted examples (the noise runs
   before the placeholder);
-- noise depends only on (seed, scheme, field, example key), never on seqio's
-  seeds, shard layout or order, so cached and on-the-fly data agree.
+- noise depends only on (seed, scheme, example key, the fields' text), never
+  on seqio's seeds, shard layout or order, so cached and on-the-fly data
+  agree.
+
+The preprocessor noises one example at a time, all its fields in one pass
+(joined by `noise.FIELD_SEPARATOR`): per-example work is what a seqio
+pipeline does anyway, so the noise adds a few dozen small ops per example and
+no batching of the examples' other features.
 
 The example key is the `key_feature` (default `id`, the question id of the QA
 tasks). A task without that feature is keyed by the content of the fields to
@@ -32,6 +38,7 @@ import seqio
 import tensorflow as tf
 
 from byt5_tasks import noise
+from byt5_tasks import utf8_ops
 
 DEFAULT_FIELDS: Tuple[str, ...] = ("question", "context")
 DEFAULT_KEY_FEATURE = "id"
@@ -60,61 +67,39 @@ def _example_key(ex: Mapping[str, tf.Tensor], fields: Sequence[str],
       separator="\x1e")
 
 
-def _check_utf8(texts: tf.Tensor, suspicious: tf.Tensor, keys: tf.Tensor,
-                field: str) -> tf.Operation:
-  """Fails, naming the examples and field, where `texts` is not valid UTF-8.
+def _check_fields(texts: tf.Tensor, names: Sequence[str], key: tf.Tensor
+                  ) -> tf.Operation:
+  """Fails, naming the example and fields, unless every text can be noised.
 
-  Only rows the scheme marked suspicious (they decoded to U+FFFD) can be
-  invalid, so the exact check runs only when a batch has one.
+  A field must be valid UTF-8 and free of `noise.FIELD_SEPARATOR`, the
+  character that joins an example's fields for noising.
   """
-  texts, keys = tf.reshape(texts, [-1]), tf.reshape(keys, [-1])
-
-  def invalid_keys():
-    valid = tf.equal(texts, tf.strings.unicode_transcode(
-        texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD))
-    return tf.boolean_mask(keys, tf.logical_not(valid))
-
-  bad = tf.cond(tf.reduce_any(suspicious), invalid_keys,
-                lambda: tf.constant([], tf.string))
-  return tf.debugging.Assert(
-      tf.equal(tf.size(bad), 0),
-      [f"noise: feature <{field}> is not valid UTF-8 in example(s)", bad])
+  ok = utf8_ops.is_valid_utf8(texts, excluded=ord(noise.FIELD_SEPARATOR))
+  bad = tf.gather(tf.constant([f"<{n}>" for n in names]),
+                  tf.reshape(tf.where(tf.logical_not(ok)), [-1]))
+  return tf.debugging.Assert(tf.reduce_all(ok), [
+      "noise: feature(s)", bad, "not valid UTF-8 (or holding U+001F, which "
+      "joins the fields for noising) in example", key])
 
 
-def _map_in_batches(dataset: tf.data.Dataset, fn, batch_size: int
-                    ) -> tf.data.Dataset:
-  """`dataset.map(fn)` where `fn` also works on batches, run on batches.
+def _map_per_example(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
+  """`dataset.map(fn)`, with `fn`'s ops run inline on the calling thread.
 
-  Noising a batch in one pass costs a fraction of noising its examples one
-  by one (op dispatch dominates per-example maps). Features that are not
-  scalars (e.g. the QA `answers`) travel through the batch serialized, as
-  scalar strings: batching ragged features costs more than the noise. Order
-  and content are unchanged; examples whose features are not all plain
-  tensors are noised one at a time.
+  A noise function is a few dozen small ops per example; scheduling each on
+  the inter-op thread pool costs more than the op. tf.data's own readers run
+  such functions on the single-threaded executor
+  (`use_inter_op_parallelism=False`); `Dataset.map` has no public switch for
+  it, so this uses tf.data's map dataset directly and falls back to
+  `Dataset.map` where that internal API is missing. Output is the same.
   """
-  spec = dataset.element_spec
-  if batch_size <= 1 or not all(
-      isinstance(s, tf.TensorSpec) for s in spec.values()):
-    logging.info("noise: noising one example at a time (%s)", spec)
+  try:
+    from tensorflow.python.data.ops import map_op  # pylint: disable=g-import-not-at-top
+    return map_op._ParallelMapDataset(  # pylint: disable=protected-access
+        dataset, fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=None,
+        use_inter_op_parallelism=False, preserve_cardinality=True)
+  except (ImportError, AttributeError, TypeError) as e:
+    logging.info("noise: Dataset.map instead of the inline executor (%s)", e)
     return dataset.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
-  packed = [k for k, s in spec.items() if s.shape.rank != 0]
-
-  def pack(ex):
-    return {k: tf.io.serialize_tensor(v) if k in packed else v
-            for k, v in ex.items()}
-
-  def unpack(ex):
-    return {k: tf.ensure_shape(tf.io.parse_tensor(v, spec[k].dtype),
-                               spec[k].shape) if k in packed else v
-            for k, v in ex.items()}
-
-  if packed:
-    dataset = dataset.map(pack, num_parallel_calls=tf.data.AUTOTUNE)
-  dataset = dataset.batch(batch_size).map(
-      fn, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
-  if packed:
-    dataset = dataset.map(unpack, num_parallel_calls=tf.data.AUTOTUNE)
-  return dataset
 
 
 def noise_features(dataset: tf.data.Dataset,
@@ -123,8 +108,8 @@ def noise_features(dataset: tf.data.Dataset,
                    noise_seed: int = 0,
                    fields: Sequence[str] = DEFAULT_FIELDS,
                    key_feature: Optional[str] = DEFAULT_KEY_FEATURE,
-                   params: Optional[Mapping[str, Any]] = None,
-                   batch_size: int = 64) -> tf.data.Dataset:
+                   params: Optional[Mapping[str, Any]] = None
+                   ) -> tf.data.Dataset:
   """seqio preprocessor: corrupts the scalar string `fields` with `scheme`.
 
   Args:
@@ -132,12 +117,12 @@ def noise_features(dataset: tf.data.Dataset,
     scheme: a name from `noise.SCHEMES`.
     noise_seed: the run seed (called `noise_seed` so seqio does not take this
       for one of its own seeded preprocessors).
-    fields: the features to corrupt, each independently.
+    fields: the features to corrupt. They are noised as one text joined by
+      `noise.FIELD_SEPARATOR` (one stream of draws per example and scheme),
+      so each field's noise also depends on the fields before it.
     key_feature: the feature that names an example (int or string). If the
       examples lack it, the clean content of `fields` is the key.
     params: overrides of the scheme's defaults, e.g. {"rate": 0.05}.
-    batch_size: examples noised per vectorized step; the output does not
-      depend on it.
 
   Returns:
     The dataset with `fields` replaced by their noised text; all other
@@ -169,17 +154,26 @@ def noise_features(dataset: tf.data.Dataset,
                  "%s", scheme, key_feature, fields)
 
   def corrupt(ex: Mapping[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
+    # The fields are noised as one text joined by FIELD_SEPARATOR, which no
+    # scheme touches: one pass costs half the ops of one pass per field.
     key = _example_key(ex, fields, key_feature if use_key else None)
+    texts = tf.stack([ex[f] for f in fields])
+    seed = noise.example_seed(noise_seed, key, scheme)
+    with tf.control_dependencies([_check_fields(texts, fields, key)]):
+      joined = tf.strings.join([ex[f] for f in fields],
+                               separator=noise.FIELD_SEPARATOR)
+    # The raw op's values are the parts in order; `tf.strings.split` would
+    # build and check a RaggedTensor around them, costing more than the noise.
+    parts = tf.raw_ops.StringSplitV2(
+        input=tf.reshape(spec.impl(joined, seed, **resolved), [1]),
+        sep=noise.FIELD_SEPARATOR).values
     out = dict(ex)
-    for field in fields:
-      seeds = noise.example_seed(noise_seed, key, f"{scheme}\x1f{field}")
-      noised, suspicious = spec.apply(ex[field], seeds, resolved)
-      with tf.control_dependencies(
-          [_check_utf8(ex[field], suspicious, key, field)]):
-        out[field] = tf.identity(noised)
+    for i, field in enumerate(fields):
+      # An empty field stays empty (antspeak would give it a closing space).
+      out[field] = tf.where(tf.equal(ex[field], ""), "", parts[i])
     return out
 
-  return _map_in_batches(dataset, corrupt, batch_size)
+  return _map_per_example(dataset, corrupt)
 
 
 # ------------------------------ registration ----------------------------------

@@ -239,13 +239,28 @@ def test_uppercase_agrees_with_python():
 
 def test_random_case_maps_each_character_on_its_own():
   # Python's per-character str.upper/lower is the oracle: no final sigma,
-  # "ß" -> "SS", "İ" -> "i̇"; rows with and without expansions in one batch.
-  texts = ["ΟΔΥΣΣΕΥΣ Σ", "Straße", "İzmir ılık", "ǅemal", "plain text", ""]
-  seeds = noise.example_seed(0, tf.constant([str(i) for i in range(6)]))
+  # "ß" -> "SS", "İ" -> "i̇"; characters changing byte length ("ı" -> "I",
+  # Kelvin sign -> "k"); rows of every kind in one batch.
+  texts = ["ΟΔΥΣΣΕΥΣ Σ", "Straße", "İzmir ılık", "ǅemal", "plain text", "",
+           "ılık kış", "30 \u212a", "ΣΑΣ ıi"]
+  seeds = noise.example_seed(0, tf.constant([str(i) for i in range(9)]))
   for rate, method in ((1.0, str.upper), (0.0, str.lower)):
     out = noise.random_case(tf.constant(texts), seeds, rate=rate).numpy()
     assert [t.decode() for t in out] == [
         "".join(method(c) for c in t) for t in texts]
+
+
+def test_random_case_ways_agree_on_which_character_gets_which_draw():
+  # Byte-layout, character-index and per-character ways (see _random_case)
+  # must all uppercase character i exactly when draw i is below the rate.
+  texts = ["plain text Ωμέγα", "ılık kış 30 \u212a", "Straße İzmir ΣΑΣ", "x"]
+  for i, text in enumerate(texts):
+    seed = noise.example_seed(5, tf.constant(f"k{i}"))
+    draws = noise._uniform(seed, 0, tf.constant([4 * len(text)])).numpy()
+    expected = "".join(c.upper() if u < 0.5 else c.lower()
+                       for c, u in zip(text, draws))
+    got = noise.random_case(tf.constant(text), seed).numpy().decode()
+    assert got == expected
 
 
 @pytest.mark.parametrize("text", ["नमस्ते दुनिया", "مرحبا بالعالم", "你好，世界", "สวัสดี"])

@@ -238,8 +238,41 @@ def test_invalid_utf8_names_the_example():
        "context": tf.constant(b"caf\xe9")})
   ds = noised.noise_features(ds, scheme="uppercase")
   with pytest.raises(tf.errors.InvalidArgumentError,
-                     match=r"(?s)<context> is not valid UTF-8.*bad-42"):
+                     match=r"\[<context>\] \[not valid UTF-8.*\[bad-42\]"):
     list(ds.as_numpy_iterator())
+
+
+def test_a_field_holding_the_field_separator_is_rejected():
+  ds = tf.data.Dataset.from_tensors(
+      {"id": tf.constant("sep-7"), "question": tf.constant("a\x1fb"),
+       "context": tf.constant("fine")})
+  ds = noised.noise_features(ds, scheme="drop")
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"\[<question>\] \[not valid UTF-8 \(or holding "
+                           r"U\+001F.*\[sep-7\]"):
+    list(ds.as_numpy_iterator())
+
+
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_fields_keep_their_boundaries_and_empty_fields_stay_empty(scheme):
+  ds = tf.data.Dataset.from_tensor_slices(
+      {"id": ["a", "b", "c", "d"], "question": ["", "Wer?", "", "Wo ist Köln?"],
+       "context": ["Ein Text.", "", "", "Köln liegt am Rhein."],
+       "title": ["t", "t", "t", "t"]})
+  out = list(noised.noise_features(ds, scheme=scheme, fields=(
+      "question", "context", "title"), params={"rate": 0.5} if "rate" in
+      noise.SCHEMES[scheme].defaults else None).as_numpy_iterator())
+  assert [ex["id"] for ex in out] == [b"a", b"b", b"c", b"d"]
+  assert out[0]["question"] == out[1]["context"] == b""
+  assert out[2]["question"] == out[2]["context"] == b""
+  if scheme == "antspeak":
+    assert [ex["title"] for ex in out] == [b" T "] * 4
+    assert out[1]["question"] == " W E R ? ".encode()
+    assert out[3]["context"] == " K Ö L N   L I E G T   A M   R H E I N . ".encode()
+  for ex in out:
+    for field in ("question", "context", "title"):
+      assert b"\x1f" not in ex[field]
+      ex[field].decode("utf-8")
 
 
 @pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
