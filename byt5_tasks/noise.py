@@ -99,7 +99,7 @@ def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
   A uniform value conditioned on u < rate is uniform on [0, rate), so this
   reuses the selection draw instead of spending a second one.
   """
-  scaled = tf.cast(tf.math.floor(u / max(rate, 1e-12) * buckets), tf.int64)
+  scaled = tf.cast(u * (buckets / max(rate, 1e-12)), tf.int64)
   return tf.minimum(scaled, buckets - 1)
 
 
@@ -107,28 +107,38 @@ def _select(data: tf.Tensor, seed: tf.Tensor, rate: float
             ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
   """Characters chosen with probability `rate`: offsets, draws, candidates.
 
-  Returns the int64 byte offsets of the chosen characters, their draws (each
-  < rate) and the bool mask of the bytes that start a character other than
-  `FIELD_SEPARATOR` (the characters a scheme may touch or draw).
+  Returns the int64 byte offsets of the chosen characters, the draws of all
+  byte offsets (a character uses the draw at its first byte) and the bool
+  mask of the bytes that start a character other than `FIELD_SEPARATOR`
+  (the characters a scheme may touch or draw).
   """
   u = _uniform(seed, 0, tf.shape(data))
   candidates = (utf8_ops.character_starts(data) &
                 tf.not_equal(data, _SEPARATOR_BYTE))
-  chosen = tf.reshape(tf.where(candidates & (u < rate)), [-1])
-  return chosen, tf.gather(u, chosen), candidates
+  return utf8_ops.where(candidates & (u < rate)), u, candidates
 
 
-def _append(values: tf.Tensor, last: tf.Tensor) -> tf.Tensor:
-  return tf.concat([values, tf.reshape(last, [1])], 0)
+def _with_zero(values: tf.Tensor) -> tf.Tensor:
+  return tf.concat([tf.constant([0], tf.int64), values], 0)
 
 
-def _prepend_zero(values: tf.Tensor) -> tf.Tensor:
-  return tf.concat([tf.zeros([1], values.dtype), values], 0)
+def _then_zero(values: tf.Tensor) -> tf.Tensor:
+  return tf.concat([values, tf.constant([0], tf.int64)], 0)
+
+
+def _with_end(values: tf.Tensor, end: Any = utf8_ops.TO_END) -> tf.Tensor:
+  return tf.concat([values, tf.reshape(tf.cast(end, tf.int64), [1])], 0)
+
+
+def _interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
+  """[first[0], second[0], first[1], second[1], ...] of equal-size vectors."""
+  return tf.reshape(tf.stack([first, second], 1), [-1])
 
 
 # ------------------------------- schemes --------------------------------------
 # Each `_scheme(text, seed, **params)` noises one valid UTF-8 scalar string
 # with its int64 scalar seed. The public functions below them take any shape.
+# They are written for few ops: per example, op count is the cost.
 
 
 def _drop(text, seed, rate=0.1):
@@ -136,44 +146,41 @@ def _drop(text, seed, rate=0.1):
   chosen, _, _ = _select(data, seed, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
   # Keep the ranges between dropped characters.
-  return utf8_ops.join_pieces(text, _prepend_zero(after),
-                              _append(chosen, tf.size(data, tf.int64)))
+  return utf8_ops.join_pieces(text, _with_zero(after), _with_end(chosen))
 
 
 def _add_drop_mutate(text, seed, rate=0.1, alphabet=None):
   data = utf8_ops.to_bytes(text)
-  size = tf.size(data, tf.int64)
   chosen, u, candidates = _select(data, seed, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
-  action = _bucket(u, rate, 3)  # 0: insert, 1: delete, 2: replace.
-  pick = _uniform(seed, 1, tf.shape(chosen))
+  action = _bucket(utf8_ops.gather(u, chosen), rate, 3)  # Insert, delete,
+  pick = _uniform(seed, 1, tf.shape(chosen))             # replace.
   if alphabet is None:  # A uniformly chosen character of the same text.
-    source = text
-    offsets = tf.reshape(tf.where(candidates), [-1])
+    source, text_end = text, utf8_ops.TO_END
+    offsets = utf8_ops.where(candidates)
     count = tf.size(offsets, tf.int64)
-    index = tf.minimum(tf.cast(pick * tf.cast(count, tf.float32), tf.int64),
-                       count - 1)
-    random_begin = tf.gather(offsets, index)
+    random_begin = utf8_ops.gather(offsets, tf.minimum(
+        tf.cast(pick * tf.cast(count, tf.float32), tf.int64), count - 1))
     random_length = utf8_ops.character_lengths(data, random_begin)
   else:  # The alphabet's characters, appended after the text.
-    source = tf.strings.join([text, alphabet])
+    source, text_end = tf.strings.join([text, alphabet]), tf.size(data)
     encoded = [c.encode("utf-8") for c in alphabet]
     index = tf.minimum(tf.cast(pick * len(encoded), tf.int64), len(encoded) - 1)
-    ends = tf.constant([len(b"".join(encoded[:i + 1]))
-                        for i in range(len(encoded))], tf.int64)
-    lengths = tf.constant([len(e) for e in encoded], tf.int64)
-    random_begin = size + tf.gather(ends - lengths, index)
-    random_length = tf.gather(lengths, index)
-  random_length = tf.where(tf.equal(action, 1), tf.zeros_like(random_length),
-                           random_length)
-  # Text resumes at the chosen character after an insertion, else after it.
+    begins = [len(b"".join(encoded[:i])) for i in range(len(encoded))]
+    random_begin = tf.size(data, tf.int64) + utf8_ops.gather(
+        tf.constant(begins, tf.int64), index)
+    random_length = utf8_ops.gather(
+        tf.constant([len(e) for e in encoded], tf.int64), index)
+  # A deletion inserts nothing; after an insertion the text resumes at the
+  # chosen character, else after it.
+  random_end = random_begin + random_length * tf.cast(
+      tf.not_equal(action, 1), tf.int64)
   resume = tf.where(tf.equal(action, 0), chosen, after)
-  previous = _prepend_zero(resume)
-  # Pieces: text up to each chosen character, the random one (or nothing).
-  begin = tf.reshape(tf.stack([previous[:-1], random_begin], 1), [-1])
-  end = tf.reshape(tf.stack([chosen, random_begin + random_length], 1), [-1])
-  return utf8_ops.join_pieces(source, _append(begin, previous[-1]),
-                              _append(end, size))
+  # Pieces: text up to each chosen character, then the random one (or
+  # nothing); the last text piece is followed by an empty one.
+  return utf8_ops.join_pieces(
+      source, _interleave(_with_zero(resume), _then_zero(random_begin)),
+      _interleave(_with_end(chosen, text_end), _then_zero(random_end)))
 
 
 def _repetitions(text, seed, rate=0.2, min_repeats=1, max_repeats=3):
@@ -181,20 +188,20 @@ def _repetitions(text, seed, rate=0.2, min_repeats=1, max_repeats=3):
   chosen, u, _ = _select(data, seed, rate)
   length = utf8_ops.character_lengths(data, chosen)
   after = chosen + length
-  extra = min_repeats + _bucket(u, rate, max_repeats - min_repeats + 1)
-  previous = _prepend_zero(after)
+  extra = min_repeats + _bucket(utf8_ops.gather(u, chosen), rate,
+                                max_repeats - min_repeats + 1)
   # Per chosen character: the text up to and including it, then
   # `max_repeats` copy slots, empty beyond its number of extra copies.
-  slots = tf.range(1, max_repeats + 1, dtype=tf.int64)
-  used = slots[tf.newaxis, :] <= extra[:, tf.newaxis]
-  copy_end = chosen[:, tf.newaxis] + tf.where(
-      used, length[:, tf.newaxis], tf.zeros_like(length)[:, tf.newaxis])
-  copy_begin = chosen[:, tf.newaxis] + tf.zeros_like(slots)
-  begin = tf.concat([previous[:-1, tf.newaxis], copy_begin], 1)
-  end = tf.concat([after[:, tf.newaxis], copy_end], 1)
-  return utf8_ops.gather_ranges(
-      data, _append(tf.reshape(begin, [-1]), previous[-1]),
-      _append(tf.reshape(end, [-1]), tf.size(data, tf.int64)))
+  slots = tf.constant(list(range(1, max_repeats + 1)), tf.int64)
+  copies = tf.cast(tf.expand_dims(extra, 1) >= slots, tf.int64)
+  begin = tf.concat([tf.expand_dims(_with_zero(after), 1), tf.concat(
+      [tf.expand_dims(chosen, 1) + 0 * copies, tf.zeros([1, max_repeats],
+                                                        tf.int64)], 0)], 1)
+  end = tf.concat([tf.expand_dims(_with_end(after), 1), tf.concat(
+      [tf.expand_dims(chosen, 1) + copies * tf.expand_dims(length, 1),
+       tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
+  return utf8_ops.join_pieces(text, tf.reshape(begin, [-1]),
+                              tf.reshape(end, [-1]))
 
 
 def _antspeak(text, seed=None):
@@ -203,10 +210,10 @@ def _antspeak(text, seed=None):
   # A space before each character: (space or -1, byte) pairs, -1s removed.
   space = tf.where(utf8_ops.character_starts(data), _SPACE, -1)
   pairs = tf.reshape(tf.stack([space, tf.cast(data, tf.int32)], 1), [-1])
-  spaced = tf.gather(pairs, tf.reshape(tf.where(pairs >= 0), [-1]))
+  spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
   out = utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
   # And one after the last character; the empty text stays empty.
-  return tf.where(tf.size(data) > 0, tf.strings.join([out, " "]), "")
+  return tf.where(tf.equal(text, ""), "", tf.strings.join([out, " "]))
 
 
 def _uppercase(text, seed=None):
@@ -214,31 +221,16 @@ def _uppercase(text, seed=None):
   return tf.strings.upper(text, encoding="utf-8")
 
 
-def _random_case_same_layout(upper, lower, seed, rate):
-  """Per-character choice where each character keeps its byte length.
-
-  Then character i has the same bytes positions in `upper` and `lower`, and
-  choosing is elementwise on the bytes.
-  """
-  upper_bytes, lower_bytes = utf8_ops.to_bytes(upper), utf8_ops.to_bytes(lower)
-  index = tf.cumsum(tf.cast(utf8_ops.character_starts(lower_bytes),
-                            tf.int32)) - 1
-  use_upper = _uniform(seed, 0, tf.shape(lower_bytes)) < rate
-  return utf8_ops.bytes_to_string(
-      tf.where(tf.gather(use_upper, index), upper_bytes, lower_bytes))
-
-
 def _random_case_aligned(upper, lower, seed, rate):
   """Character i from `upper` or `lower`, which have equally many characters."""
   data = utf8_ops.to_bytes(tf.strings.join([lower, upper]))
-  offsets = tf.reshape(tf.where(utf8_ops.character_starts(data)), [-1])
-  ends = _append(offsets[1:], tf.size(data, tf.int64))
-  count = tf.size(offsets) // 2
-  index = tf.range(count)
-  use_upper = _uniform(seed, 0, tf.shape(index)) < rate
-  pick = tf.where(use_upper, index + count, index)
-  return utf8_ops.gather_ranges(data, tf.gather(offsets, pick),
-                                tf.gather(ends, pick))
+  offsets = utf8_ops.where(utf8_ops.character_starts(data))
+  ends = tf.concat([offsets[1:], tf.shape(data, tf.int64)], 0)
+  count = tf.size(offsets, tf.int64) // 2
+  use_upper = _uniform(seed, 0, tf.reshape(count, [1])) < rate
+  pick = tf.range(count) + count * tf.cast(use_upper, tf.int64)
+  return utf8_ops.gather_ranges(data, utf8_ops.gather(offsets, pick),
+                                utf8_ops.gather(ends, pick))
 
 
 def _random_case_per_character(text, seed, rate):
@@ -255,37 +247,23 @@ def _random_case(text, seed, rate=0.5):
 
   Only the final-sigma rule depends on context; with every capital sigma
   made small first, it never fires (both mappings still map it right). Then
-  the mappings of the whole text, character by character, are the mappings
-  of its characters, and the output picks from them:
-  - elementwise on bytes where every character keeps its byte length in
-    both (most text; caseless scripts always);
-  - by character index where the character counts agree ("ı" -> "I");
-  - character by character otherwise ("ß" -> "SS", "İ" -> "i̇"), slowly.
-  All give the same result; character i always uses draw i. Each way runs
-  on every text (the unused ones on empty strings), which keeps the graph
-  free of control flow.
+  where both mappings keep the character count, character i of each mapped
+  text is the mapping of character i, and the output picks from them by
+  index. Texts with a character whose mapping has another length ("ß" ->
+  "SS", "İ" -> "i̇") are split into characters instead, which gives the
+  same result more slowly. Both ways run on every text (the unused one on an
+  empty string), which keeps the graph free of control flow.
   """
   text = tf.strings.regex_replace(text, "Σ", "σ")
   upper = tf.strings.upper(text, encoding="utf-8")
   lower = tf.strings.lower(text, encoding="utf-8")
   counts = tf.strings.length(tf.stack([text, upper, lower]), unit="UTF8_CHAR")
   aligned = tf.reduce_all(tf.equal(counts, counts[0]))
-  # Equal sizes can still hide a character growing and another shrinking:
-  # the character starts decide.
-  same_size = aligned & tf.equal(tf.strings.length(upper),
-                                 tf.strings.length(lower))
-  same_layout = same_size & tf.reduce_all(tf.equal(
-      utf8_ops.character_starts(utf8_ops.to_bytes(
-          tf.where(same_size, upper, ""))),
-      utf8_ops.character_starts(utf8_ops.to_bytes(
-          tf.where(same_size, lower, "")))))
-  by_index = aligned & tf.logical_not(same_layout)
-  return tf.where(same_layout, _random_case_same_layout(
-      tf.where(same_layout, upper, ""), tf.where(same_layout, lower, ""),
-      seed, rate), tf.where(by_index, _random_case_aligned(
-          tf.where(by_index, upper, ""), tf.where(by_index, lower, ""),
-          seed, rate), _random_case_per_character(
-              tf.where(aligned, "", text), seed, rate)))
+  return tf.where(
+      aligned,
+      _random_case_aligned(tf.where(aligned, upper, ""),
+                           tf.where(aligned, lower, ""), seed, rate),
+      _random_case_per_character(tf.where(aligned, "", text), seed, rate))
 
 
 def _apply(impl, texts, seeds, params) -> tf.Tensor:
@@ -374,6 +352,9 @@ class NoiseScheme:
     uses_case: the scheme changes letter case at all (`antspeak` does, and on
       caseless text it only inserts spaces).
     description: one line for reports.
+    grows_empty_fields: noising fields joined by `FIELD_SEPARATOR` turns an
+      empty field into a non-empty one (antspeak's closing space), so the
+      caller restores empty fields.
   """
   name: str
   impl: Callable[..., tf.Tensor]
@@ -382,6 +363,7 @@ class NoiseScheme:
   uses_case: bool
   description: str
   validate: Callable[[Mapping[str, Any]], None] = lambda params: None
+  grows_empty_fields: bool = False
 
   def params(self, overrides: Optional[Mapping[str, Any]] = None
              ) -> Dict[str, Any]:
@@ -427,7 +409,8 @@ SCHEMES: Mapping[str, NoiseScheme] = {
             validate=_check_repetitions),
         NoiseScheme(
             "antspeak", _antspeak, {}, case_only=False, uses_case=True,
-            description="uppercased, every character padded with spaces"),
+            description="uppercased, every character padded with spaces",
+            grows_empty_fields=True),
         NoiseScheme(
             "uppercase", _uppercase, {}, case_only=True, uses_case=True,
             description="whole text uppercased"),

@@ -75,11 +75,11 @@ def _check_fields(texts: tf.Tensor, names: Sequence[str], key: tf.Tensor
   character that joins an example's fields for noising.
   """
   ok = utf8_ops.is_valid_utf8(texts, excluded=ord(noise.FIELD_SEPARATOR))
-  bad = tf.gather(tf.constant([f"<{n}>" for n in names]),
-                  tf.reshape(tf.where(tf.logical_not(ok)), [-1]))
+  # Only string and int32 data keep Assert a single op (no control flow).
   return tf.debugging.Assert(tf.reduce_all(ok), [
-      "noise: feature(s)", bad, "not valid UTF-8 (or holding U+001F, which "
-      "joins the fields for noising) in example", key])
+      "noise: every field must be valid UTF-8 without U+001F (it joins the "
+      "fields for noising); fields", tf.constant([f"<{n}>" for n in names]),
+      "ok", tf.cast(ok, tf.int32), "in example", key])
 
 
 def _map_per_example(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
@@ -164,13 +164,14 @@ def noise_features(dataset: tf.data.Dataset,
                                separator=noise.FIELD_SEPARATOR)
     # The raw op's values are the parts in order; `tf.strings.split` would
     # build and check a RaggedTensor around them, costing more than the noise.
-    parts = tf.raw_ops.StringSplitV2(
+    parts = tf.unstack(tf.raw_ops.StringSplitV2(
         input=tf.reshape(spec.impl(joined, seed, **resolved), [1]),
-        sep=noise.FIELD_SEPARATOR).values
+        sep=noise.FIELD_SEPARATOR).values, num=len(fields))
     out = dict(ex)
-    for i, field in enumerate(fields):
+    for field, part in zip(fields, parts):
       # An empty field stays empty (antspeak would give it a closing space).
-      out[field] = tf.where(tf.equal(ex[field], ""), "", parts[i])
+      out[field] = (tf.where(tf.equal(ex[field], ""), "", part)
+                    if spec.grows_empty_fields else part)
     return out
 
   return _map_per_example(dataset, corrupt)

@@ -68,15 +68,33 @@ def character_starts(data: tf.Tensor) -> tf.Tensor:
 
 def character_lengths(data: tf.Tensor, starts: tf.Tensor) -> tf.Tensor:
   """Byte length (int64) of the characters beginning at offsets `starts`."""
-  first = tf.cast(tf.gather(data, starts), tf.int32)
-  return tf.gather(tf.constant(_LENGTH_BY_FIRST_BYTE, tf.int64), first)
+  first = tf.cast(gather(data, starts), tf.int32)
+  return gather(tf.constant(_LENGTH_BY_FIRST_BYTE, tf.int64), first)
+
+
+def gather(params: tf.Tensor, indices: tf.Tensor) -> tf.Tensor:
+  """`tf.gather` on axis 0 as one op (`tf.gather` adds an axis constant).
+
+  Per-example string surgery is dominated by the number of ops, not their
+  size, and every op also costs at each iterator's function instantiation.
+  """
+  return tf.raw_ops.Gather(params=params, indices=indices)
+
+
+def where(mask: tf.Tensor) -> tf.Tensor:
+  """Indices (int64) of the true entries of a bool vector."""
+  return tf.squeeze(tf.where(mask), axis=1)
+
+
+# As a range end for `join_pieces`: up to the end of the string.
+TO_END = 2**62
 
 
 def join_pieces(source: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
                 ) -> tf.Tensor:
   """Concatenation of the byte ranges [begin[i], end[i]) of scalar `source`.
 
-  Most edits (drop, insert, repeat a character) touch a few characters, so
+  An end past the string (`TO_END`) stops at its end. Most edits (drop, insert, repeat a character) touch a few characters, so
   the output is a handful of ranges of the input: two ops and no copy of
   untouched text into a tensor of single bytes.
   """
@@ -92,7 +110,7 @@ def gather_ranges(data: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
   """
   _, index = tf.raw_ops.RaggedRange(starts=begin, limits=end,
                                     deltas=tf.ones_like(begin))
-  return bytes_to_string(tf.gather(data, index))
+  return bytes_to_string(gather(data, index))
 
 
 def bytes_to_string(data: tf.Tensor) -> tf.Tensor:
