@@ -251,8 +251,8 @@ def test_random_case_maps_each_character_on_its_own():
 
 
 def test_random_case_ways_agree_on_which_character_gets_which_draw():
-  # Byte-layout, character-index and per-character ways (see _random_case)
-  # must all uppercase character i exactly when draw i is below the rate.
+  # The character-index and per-character ways (see _random_case) must both
+  # uppercase character i exactly when draw i is below the rate.
   texts = ["plain text Ωμέγα", "ılık kış 30 \u212a", "Straße İzmir ΣΑΣ", "x"]
   for i, text in enumerate(texts):
     seed = noise.example_seed(5, tf.constant(f"k{i}"))
