@@ -334,6 +334,9 @@ def _check_add_drop_mutate(params: Mapping[str, Any]) -> None:
     raise ValueError(
         "add_drop_mutate.alphabet must be None (draw from the text) or a "
         f"non-empty string, got {alphabet!r}")
+  if alphabet is not None and FIELD_SEPARATOR in alphabet:
+    raise ValueError("add_drop_mutate.alphabet must not hold U+001F: it "
+                     "separates the fields of an example while noising")
 
 
 @dataclasses.dataclass(frozen=True)

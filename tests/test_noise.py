@@ -307,6 +307,7 @@ def test_table_holds_the_paper_defaults():
     ("antspeak", {"rate": 0.1}, "no parameter"),
     ("repetitions", {"min_repeats": 3, "max_repeats": 1}, "min_repeats"),
     ("add_drop_mutate", {"alphabet": ""}, "alphabet"),
+    ("add_drop_mutate", {"alphabet": "ab\x1f"}, "U\\+001F"),
 ])
 def test_bad_params_are_rejected(scheme, params, message):
   with pytest.raises(ValueError, match=message):
