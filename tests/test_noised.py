@@ -254,6 +254,33 @@ def test_a_field_holding_the_field_separator_is_rejected():
     list(ds.as_numpy_iterator())
 
 
+def test_same_output_without_tf_datas_internal_map(monkeypatch):
+  # _map_per_example uses tf.data's internal map dataset for the inline
+  # executor; where a TF version lacks it, Dataset.map must give the same.
+  from tensorflow.python.data.ops import map_op  # pylint: disable=g-import-not-at-top
+  ds = tf.data.Dataset.from_tensor_slices(
+      {"id": [f"q{i}" for i in range(20)],
+       "question": ["Wo liegt Köln?"] * 20,
+       "context": ["Köln liegt am Rhein. ΣΑΣ ß İ 你好"] * 20})
+  def run():
+    return [(ex["question"], ex["context"]) for ex in noised.noise_features(
+        ds, scheme="add_drop_mutate", params={"rate": 0.3}).as_numpy_iterator()]
+  inline = run()
+  original = map_op._ParallelMapDataset  # pylint: disable=protected-access
+  refused = []
+
+  def without_the_switch(*args, **kwargs):
+    if "use_inter_op_parallelism" in kwargs:
+      refused.append(True)
+      raise TypeError("unexpected keyword argument 'use_inter_op_parallelism'")
+    return original(*args, **kwargs)
+
+  monkeypatch.setattr(map_op, "_ParallelMapDataset", without_the_switch)
+  assert run() == inline
+  assert refused  # The fallback was taken.
+  assert len(set(inline)) > 10  # The examples were noised differently.
+
+
 @pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
 def test_fields_keep_their_boundaries_and_empty_fields_stay_empty(scheme):
   ds = tf.data.Dataset.from_tensor_slices(
