@@ -12,8 +12,9 @@ first UTF-8 byte and assembles the output from byte ranges of the input
 re-encoding alone would cost more than the whole clean eval pipeline.
 
 Randomness is stateless: a text's draws come from
-`tf.raw_ops.StatelessRandomUniform` (Philox) under the text's own seed,
-and the character starting at byte offset i uses draw i. `example_seed`
+`tf.raw_ops.StatelessRandomUniform` (Philox) under the text's own seed:
+the character starting at byte offset i uses draw i (`random_case`: the
+i-th character uses draw i). `example_seed`
 derives each text's seed from a run seed and a stable example key, so an
 example gets the same noise in every run, in every shard order, in any batch,
 and in a seqio cache, independent of seqio's own seeds.
