@@ -84,6 +84,19 @@ def _lengths_fn(noise_density: float, mean_noise_span_length: float
                            mean_noise_span_length=mean_noise_span_length)
 
 
+def _longest_chunk(lengths: Callable[[int], Tuple[int, int]], feature: int,
+                   limit: int) -> int:
+  """The longest chunk (>= 1) whose inputs (0) or targets (1) fit `limit`.
+
+  Lengths grow with the chunk, so the first chunk that does not fit ends the
+  search.
+  """
+  tokens_length = 1
+  while lengths(tokens_length + 1)[feature] <= limit:
+    tokens_length += 1
+  return tokens_length
+
+
 def span_corruption_lengths(
     inputs_length: int,
     noise_density: float = DEFAULT_NOISE_DENSITY,
@@ -100,9 +113,7 @@ def span_corruption_lengths(
   lengths = _lengths_fn(noise_density, mean_noise_span_length)
   if inputs_length < 2:
     raise ValueError(f"inputs_length must be >= 2, got {inputs_length}")
-  tokens_length = 1
-  while lengths(tokens_length + 1)[0] <= inputs_length:
-    tokens_length += 1
+  tokens_length = _longest_chunk(lengths, 0, inputs_length)
   targets_length = lengths(tokens_length)[1]
   if align_to_characters:
     while tokens_length > 1 and (
@@ -135,9 +146,7 @@ def inputs_length_for(
     raise ValueError(f"targets_length must be >= 2, got {targets_length}")
   # The longest chunk whose targets fit; one byte more is the first chunk
   # that must not be chosen, so inputs stop just short of its length.
-  tokens_length = 1
-  while lengths(tokens_length + 1)[1] <= targets_length:
-    tokens_length += 1
+  tokens_length = _longest_chunk(lengths, 1, targets_length)
   return lengths(tokens_length + 1)[0] - 1
 
 
