@@ -13,9 +13,10 @@ right after the source. Everything after it -- formatting, tokenization,
   agree.
 
 The preprocessor noises one example at a time, all its fields in one pass
-(joined by `noise.FIELD_SEPARATOR`): per-example work is what a seqio
-pipeline does anyway, so the noise adds a few dozen small ops per example and
-no batching of the examples' other features.
+(joined by `noise.FIELD_SEPARATOR`), inline on the thread of the stage that
+reads from it: per-example work is what a seqio pipeline does anyway, so the
+noise adds a few dozen small ops per example, no thread hand-off and no
+batching of the examples' other features.
 
 The example key is the `key_feature` (default `id`, the question id of the QA
 tasks). A task without that feature is keyed by the content of the fields to
@@ -83,23 +84,29 @@ def _check_fields(texts: tf.Tensor, names: Sequence[str], key: tf.Tensor
 
 
 def _map_per_example(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
-  """`dataset.map(fn)`, with `fn`'s ops run inline on the calling thread.
+  """`dataset.map(fn)`, run inline on the thread that asks for the example.
 
-  A noise function is a few dozen small ops per example; scheduling each on
-  the inter-op thread pool costs more than the op. tf.data's own readers run
-  such functions on the single-threaded executor
-  (`use_inter_op_parallelism=False`); `Dataset.map` has no public switch for
-  it, so this uses tf.data's map dataset directly and falls back to
-  `Dataset.map` where that internal API is missing. Output is the same.
+  A noise function is a few dozen small ops per example. Handing each
+  example to a parallel map's worker thread, or each op to the inter-op
+  thread pool, costs more than the ops on a busy core (~15 us per example
+  measured in the XQuAD eval pipeline on one core). So this is a synchronous
+  map (tf.data does not parallelize it) whose ops run on the single-threaded
+  executor; the stages around it keep their own parallelism. `Dataset.map`
+  has no public switch for the executor, so this uses tf.data's map dataset
+  directly and falls back to `Dataset.map(synchronous=True)` (then plain
+  `Dataset.map`) where that internal API differs. Output is the same.
   """
   try:
     from tensorflow.python.data.ops import map_op  # pylint: disable=g-import-not-at-top
-    return map_op._ParallelMapDataset(  # pylint: disable=protected-access
-        dataset, fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=None,
-        use_inter_op_parallelism=False, preserve_cardinality=True)
+    return map_op._MapDataset(  # pylint: disable=protected-access
+        dataset, fn, use_inter_op_parallelism=False, force_synchronous=True,
+        preserve_cardinality=True)
   except (ImportError, AttributeError, TypeError) as e:
     logging.info("noise: Dataset.map instead of the inline executor (%s)", e)
-    return dataset.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
+  try:
+    return dataset.map(fn, synchronous=True)
+  except TypeError:  # TF before `synchronous`.
+    return dataset.map(fn)
 
 
 def noise_features(dataset: tf.data.Dataset,

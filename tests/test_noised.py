@@ -266,7 +266,7 @@ def test_same_output_without_tf_datas_internal_map(monkeypatch):
     return [(ex["question"], ex["context"]) for ex in noised.noise_features(
         ds, scheme="add_drop_mutate", params={"rate": 0.3}).as_numpy_iterator()]
   inline = run()
-  original = map_op._ParallelMapDataset  # pylint: disable=protected-access
+  original = map_op._MapDataset  # pylint: disable=protected-access
   refused = []
 
   def without_the_switch(*args, **kwargs):
@@ -275,7 +275,7 @@ def test_same_output_without_tf_datas_internal_map(monkeypatch):
       raise TypeError("unexpected keyword argument 'use_inter_op_parallelism'")
     return original(*args, **kwargs)
 
-  monkeypatch.setattr(map_op, "_ParallelMapDataset", without_the_switch)
+  monkeypatch.setattr(map_op, "_MapDataset", without_the_switch)
   assert run() == inline
   assert refused  # The fallback was taken.
   assert len(set(inline)) > 10  # The examples were noised differently.
