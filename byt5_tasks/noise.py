@@ -26,9 +26,12 @@ Decisions where the paper is silent:
   or from a fixed `alphabet` when one is given. A substitution may draw the
   character it replaces; the configured rate counts selections, not changes.
 - An insertion goes before the selected character, which is kept.
-- Case uses Unicode's default, language-independent full case mapping (ICU,
-  the same as Python's `str.upper`/`str.lower`): "ß" uppercases to "SS", and
-  Turkish "i" uppercases to "I", not "İ" ("ı" also gives "I"; "İ" stays).
+- Case uses Unicode's default, language-independent full case mapping: "ß"
+  uppercases to "SS", and Turkish "i" uppercases to "I", not "İ" ("ı" also
+  gives "I"; "İ" stays). `uppercase` and `antspeak` map the whole text with
+  ICU (`tf.strings.upper`); `random_case` maps each character on its own
+  through a table of Python's `str.upper`/`str.lower` (`case_table`). The two
+  agree except on characters newer than TensorFlow's ICU (tested).
   Characters without case (Arabic, Devanagari, Thai, CJK, digits, ...) are
   left unchanged, so `uppercase` and `random_case` are the identity on
   caseless scripts (`NoiseScheme.case_only`), and `antspeak` only adds spaces.
@@ -51,6 +54,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from byt5_tasks import case_table
 from byt5_tasks import utf8_ops
 
 _SPACE = 0x20
@@ -222,49 +226,32 @@ def _uppercase(text, seed=None):
   return tf.strings.upper(text, encoding="utf-8")
 
 
-def _random_case_aligned(upper, lower, seed, rate):
-  """Character i from `upper` or `lower`, which have equally many characters."""
-  data = utf8_ops.to_bytes(tf.strings.join([lower, upper]))
-  offsets = utf8_ops.where(utf8_ops.character_starts(data))
-  ends = tf.concat([offsets[1:], tf.shape(data, tf.int64)], 0)
-  count = tf.size(offsets, tf.int64) // 2
-  use_upper = _uniform(seed, 0, tf.reshape(count, [1])) < rate
-  pick = tf.range(count) + count * tf.cast(use_upper, tf.int64)
-  return utf8_ops.gather_ranges(data, utf8_ops.gather(offsets, pick),
-                                utf8_ops.gather(ends, pick))
-
-
-def _random_case_per_character(text, seed, rate):
-  """Splits the text into characters and case-maps each on its own."""
-  chars = tf.strings.unicode_split(text, "UTF-8")
-  use_upper = _uniform(seed, 0, tf.shape(chars)) < rate
-  return tf.strings.reduce_join(tf.where(
-      use_upper, tf.strings.upper(chars, encoding="utf-8"),
-      tf.strings.lower(chars, encoding="utf-8")))
-
-
 def _random_case(text, seed, rate=0.5):
-  """Per-character case, computed from whole-text upper/lowercasing.
+  """Each character replaced by its own upper- or lowercase mapping.
 
-  Only the final-sigma rule depends on context; with every capital sigma
-  made small first, it never fires (both mappings still map it right). Then
-  where both mappings keep the character count, character i of each mapped
-  text is the mapping of character i, and the output picks from them by
-  index. Texts with a character whose mapping has another length ("ß" ->
-  "SS", "İ" -> "i̇") are split into characters instead, which gives the
-  same result more slowly. Both ways run on every text (the unused one on an
-  empty string), which keeps the graph free of control flow.
+  The mappings come from `case_table` by code point (a mapping may have
+  another length: "ß" -> "SS"); caseless characters keep their bytes.
   """
-  text = tf.strings.regex_replace(text, "Σ", "σ")
-  upper = tf.strings.upper(text, encoding="utf-8")
-  lower = tf.strings.lower(text, encoding="utf-8")
-  counts = tf.strings.length(tf.stack([text, upper, lower]), unit="UTF8_CHAR")
-  aligned = tf.reduce_all(tf.equal(counts, counts[0]))
-  return tf.where(
-      aligned,
-      _random_case_aligned(tf.where(aligned, upper, ""),
-                           tf.where(aligned, lower, ""), seed, rate),
-      _random_case_per_character(tf.where(aligned, "", text), seed, rate))
+  table = case_table.case_table()
+  _, code_points, begins = tf.raw_ops.UnicodeDecodeWithOffsets(
+      input=tf.reshape(text, [1]), input_encoding="UTF-8")
+  text_bytes = utf8_ops.to_bytes(text)
+  size = tf.size(text_bytes, out_type=tf.int64)
+  ends = tf.concat([begins[1:], tf.reshape(size, [1])], 0)
+  code_points = tf.minimum(code_points, case_table.MAX_CASED)
+  entry = utf8_ops.gather(tf.constant(table.offsets),
+                          tf.bitwise.right_shift(code_points,
+                                                 case_table.BLOCK_BITS))
+  use_upper = _uniform(seed, 0, tf.shape(code_points)) < rate
+  row = 2 * (entry + code_points) + tf.cast(use_upper, tf.int32)
+  mapped_begin = utf8_ops.gather(tf.constant(table.begins), row)
+  mapped_end = utf8_ops.gather(tf.constant(table.ends), row)
+  cased = mapped_begin >= 0
+  # The mappings' bytes follow the text's in one buffer.
+  data = tf.concat([text_bytes, tf.constant(table.blob_bytes)], 0)
+  return utf8_ops.gather_ranges(data,
+                                tf.where(cased, mapped_begin + size, begins),
+                                tf.where(cased, mapped_end + size, ends))
 
 
 def _apply(impl, texts, seeds, params) -> tf.Tensor:

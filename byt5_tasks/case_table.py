@@ -1,0 +1,72 @@
+"""Each character's own full case mappings, as lookup tables for TF graphs.
+
+`random_case` upper- or lowercases every character on its own. ICU's
+`tf.strings.upper`/`lower` map whole strings, and some mappings change the
+character count ("ß" -> "SS", "İ" -> "i̇"), so a mapped text does not line up
+with its source character by character. Splitting the text into characters
+and mapping each as a string costs several times the clean eval pipeline.
+These tables instead give, for every cased character (Python's `str.upper`
+and `str.lower` of that one character, i.e. Unicode's unconditional full
+case mapping), the UTF-8 bytes of both mappings, so a graph picks each
+character's output by one lookup on its code point.
+
+Layout: a code point's table entry is `offsets[cp >> BLOCK_BITS] + cp`; only
+blocks of 2**BLOCK_BITS code points that hold a cased character get entries
+(43 blocks, ~5,600 entries; every other block shares one all-caseless block).
+Entry `e` has two byte ranges in `blob`: lowercase at row `2 * e` of
+`begins`/`ends`, uppercase at row `2 * e + 1`; a caseless character's rows
+are -1. No character above `MAX_CASED` has case (tested).
+"""
+import dataclasses
+import functools
+import unicodedata
+
+import numpy as np
+
+BLOCK_BITS = 7
+MAX_CASED = 0x1FFFF  # Cased characters all lie in planes 0 and 1.
+UNICODE_VERSION = unicodedata.unidata_version
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseTable:
+  """Per-character lower/upper mappings; see the module docstring."""
+  offsets: np.ndarray  # int32 [(MAX_CASED >> BLOCK_BITS) + 1]
+  begins: np.ndarray  # int64 [2 * entries]; -1: caseless
+  ends: np.ndarray  # int64 [2 * entries]
+  blob: bytes  # The mappings' UTF-8 bytes, back to back.
+
+  @property
+  def blob_bytes(self) -> np.ndarray:
+    return np.frombuffer(self.blob, np.uint8)
+
+
+def has_case(char: str) -> bool:
+  """Whether upper- or lowercasing changes the single character `char`."""
+  return char.upper() != char or char.lower() != char
+
+
+@functools.lru_cache(maxsize=None)
+def case_table() -> CaseTable:
+  """The table for this Python's Unicode database (built once, ~50 ms)."""
+  cased = [cp for cp in range(MAX_CASED + 1)
+           if not 0xD800 <= cp <= 0xDFFF and has_case(chr(cp))]
+  block_size = 1 << BLOCK_BITS
+  blocks = sorted({cp >> BLOCK_BITS for cp in cased})
+  # Block row 0 is all caseless; cased block k gets row k + 1.
+  row_of = {block: k + 1 for k, block in enumerate(blocks)}
+  offsets = np.array(
+      [row_of.get(block, 0) * block_size - (block << BLOCK_BITS)
+       for block in range((MAX_CASED >> BLOCK_BITS) + 1)], np.int32)
+  size = 2 * block_size * (len(blocks) + 1)
+  begins = np.full(size, -1, np.int64)
+  ends = np.full(size, -1, np.int64)
+  blob = bytearray()
+  for cp in cased:
+    entry = int(offsets[cp >> BLOCK_BITS]) + cp
+    for row, mapped in ((2 * entry, chr(cp).lower()),
+                        (2 * entry + 1, chr(cp).upper())):
+      begins[row] = len(blob)
+      blob += mapped.encode("utf-8")
+      ends[row] = len(blob)
+  return CaseTable(offsets, begins, ends, bytes(blob))
