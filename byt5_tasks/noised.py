@@ -68,19 +68,20 @@ def _example_key(ex: Mapping[str, tf.Tensor], fields: Sequence[str],
       separator="\x1e")
 
 
-def _check_fields(texts: tf.Tensor, names: Sequence[str], key: tf.Tensor
+def _check_fields(joined: tf.Tensor, names: Sequence[str], key: tf.Tensor
                   ) -> tf.Operation:
-  """Fails, naming the example and fields, unless every text can be noised.
+  """Fails, naming the example and fields, unless the fields can be noised.
 
-  A field must be valid UTF-8 and free of `noise.FIELD_SEPARATOR`, the
-  character that joins an example's fields for noising.
+  `joined` holds the fields joined by `noise.FIELD_SEPARATOR`; each must be
+  valid UTF-8 and free of that separator.
   """
-  ok = utf8_ops.is_valid_utf8(texts, excluded=ord(noise.FIELD_SEPARATOR))
-  # Only string and int32 data keep Assert a single op (no control flow).
-  return tf.debugging.Assert(tf.reduce_all(ok), [
-      "noise: every field must be valid UTF-8 without U+001F (it joins the "
-      "fields for noising); fields", tf.constant([f"<{n}>" for n in names]),
-      "ok", tf.cast(ok, tf.int32), "in example", key])
+  ok = utf8_ops.is_joined_valid_utf8(joined, len(names),
+                                     ord(noise.FIELD_SEPARATOR))
+  problem = (f"has a field among ({', '.join(names)}) that is not valid "
+             "UTF-8 or holds U+001F (the character that joins the fields for "
+             "noising)")
+  # One Assert op: string data only, no control flow.
+  return tf.raw_ops.Assert(condition=ok, data=["noise: example", key, problem])
 
 
 def _map_per_example(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
@@ -164,11 +165,11 @@ def noise_features(dataset: tf.data.Dataset,
     # The fields are noised as one text joined by FIELD_SEPARATOR, which no
     # scheme touches: one pass costs half the ops of one pass per field.
     key = _example_key(ex, fields, key_feature if use_key else None)
-    texts = tf.stack([ex[f] for f in fields])
     seed = noise.example_seed(noise_seed, key, scheme)
-    with tf.control_dependencies([_check_fields(texts, fields, key)]):
-      joined = tf.strings.join([ex[f] for f in fields],
-                               separator=noise.FIELD_SEPARATOR)
+    joined = tf.strings.join([ex[f] for f in fields],
+                             separator=noise.FIELD_SEPARATOR)
+    with tf.control_dependencies([_check_fields(joined, fields, key)]):
+      joined = tf.identity(joined)
     # The raw op's values are the parts in order; `tf.strings.split` would
     # build and check a RaggedTensor around them, costing more than the noise.
     parts = tf.unstack(tf.raw_ops.StringSplitV2(

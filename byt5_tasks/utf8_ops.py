@@ -18,7 +18,7 @@ _LENGTH_BY_FIRST_BYTE = ([1] * 0xC0 + [2] * 0x20 + [3] * 0x10 + [4] * 0x08 +
                          [1] * 0x08)
 
 
-def _valid_utf8_pattern(excluded: Optional[int]) -> str:
+def _valid_utf8_class(excluded: Optional[int]) -> str:
   # Any code point but the surrogates, i.e. exactly the valid UTF-8
   # encodings: RE2 compiles the class into byte ranges, so overlong forms,
   # surrogates and values above U+10FFFF do not match (a bare `.` would
@@ -29,8 +29,8 @@ def _valid_utf8_pattern(excluded: Optional[int]) -> str:
               for part in ((low, min(high, excluded - 1)),
                            (max(low, excluded + 1), high))
               if part[0] <= part[1]]
-  return "(?s)[" + "".join(f"\\x{{{low:X}}}-\\x{{{high:X}}}"
-                           for low, high in ranges) + "]*"
+  return "[" + "".join(f"\\x{{{low:X}}}-\\x{{{high:X}}}"
+                       for low, high in ranges) + "]"
 
 
 def is_valid_utf8(texts: tf.Tensor, excluded: Optional[int] = None
@@ -39,7 +39,20 @@ def is_valid_utf8(texts: tf.Tensor, excluded: Optional[int] = None
 
   With `excluded`, a string holding that code point also fails.
   """
-  return tf.strings.regex_full_match(texts, _valid_utf8_pattern(excluded))
+  return tf.strings.regex_full_match(
+      texts, f"(?s){_valid_utf8_class(excluded)}*")
+
+
+def is_joined_valid_utf8(joined: tf.Tensor, parts: int, separator: int
+                         ) -> tf.Tensor:
+  """Whether `joined` is `parts` valid UTF-8 texts joined by `separator`.
+
+  No part may hold `separator` (an ASCII code point). One regex pass checks
+  all the parts.
+  """
+  text = f"{_valid_utf8_class(separator)}*"
+  return tf.strings.regex_full_match(
+      joined, f"(?s){text}(?:\\x{{{separator:X}}}{text}){{{parts - 1}}}")
 
 
 def to_valid_utf8(texts: tf.Tensor) -> tf.Tensor:

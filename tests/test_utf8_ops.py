@@ -42,6 +42,21 @@ def test_is_valid_utf8_agrees_with_python(excluded):
   assert 0.2 < sum(expected) / len(expected) < 0.8  # Both kinds were tested.
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_is_joined_valid_utf8_checks_every_part(parts):
+  # Invalid bytes next to a separator must not pair up across it.
+  samples = list(_fuzz_byte_strings(3000, seed=parts))
+  joined = [b"\x1f".join(samples[i:i + parts])
+            for i in range(0, len(samples) - parts + 1, parts)]
+  expected = [all(_python_valid(p, 0x1F) for p in samples[i:i + parts])
+              for i in range(0, len(samples) - parts + 1, parts)]
+  got = utf8_ops.is_joined_valid_utf8(tf.constant(joined), parts, 0x1F)
+  assert list(got.numpy()) == expected
+  assert any(expected) and not all(expected)
+  assert not utf8_ops.is_joined_valid_utf8(  # Too few or too many parts.
+      tf.constant(["a\x1fb"]), parts + (parts == 2), 0x1F).numpy()[0]
+
+
 def test_to_valid_utf8_repairs_only_invalid_strings():
   samples = list(_fuzz_byte_strings(500, seed=1))
   out = utf8_ops.to_valid_utf8(tf.constant(samples)).numpy()
