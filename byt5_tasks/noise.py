@@ -108,19 +108,29 @@ def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
   return tf.minimum(scaled, buckets - 1)
 
 
+def _starts_a_candidate(byte: int) -> bool:
+  """Whether `byte` begins a character a scheme may touch or draw.
+
+  That is every character but `FIELD_SEPARATOR`.
+  """
+  return utf8_ops.starts_a_character(byte) and byte != _SEPARATOR_BYTE
+
+
 def _select(data: tf.Tensor, seed: tf.Tensor, rate: float
             ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """Characters chosen with probability `rate`: offsets, draws, candidates.
+  """Characters chosen with probability `rate`: offsets, draws, thresholds.
 
   Returns the int64 byte offsets of the chosen characters, the draws of all
-  byte offsets (a character uses the draw at its first byte) and the bool
-  mask of the bytes that start a character other than `FIELD_SEPARATOR`
-  (the characters a scheme may touch or draw).
+  byte offsets (a character uses the draw at its first byte) and each byte's
+  threshold: `rate` where a candidate character (`_starts_a_candidate`)
+  begins, else 0. One lookup and one comparison select the characters.
   """
   u = _uniform(seed, 0, tf.shape(data))
-  candidates = (utf8_ops.character_starts(data) &
-                tf.not_equal(data, _SEPARATOR_BYTE))
-  return utf8_ops.where(candidates & (u < rate)), u, candidates
+  thresholds = utf8_ops.gather(
+      tf.constant([rate if _starts_a_candidate(b) else 0.0
+                   for b in range(256)], tf.float32),
+      tf.cast(data, tf.int32))
+  return utf8_ops.where(u < thresholds), u, thresholds
 
 
 def _with_zero(values: tf.Tensor) -> tf.Tensor:
@@ -132,7 +142,9 @@ def _then_zero(values: tf.Tensor) -> tf.Tensor:
 
 
 def _with_end(values: tf.Tensor, end: Any = utf8_ops.TO_END) -> tf.Tensor:
-  return tf.concat([values, tf.reshape(tf.cast(end, tf.int64), [1])], 0)
+  end = (tf.constant([end], tf.int64) if isinstance(end, int) else
+         tf.reshape(tf.cast(end, tf.int64), [1]))
+  return tf.concat([values, end], 0)
 
 
 def _interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
@@ -156,13 +168,14 @@ def _drop(text, seed, rate=0.1):
 
 def _add_drop_mutate(text, seed, rate=0.1, alphabet=None):
   data = utf8_ops.to_bytes(text)
-  chosen, u, candidates = _select(data, seed, rate)
+  chosen, u, thresholds = _select(data, seed, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
   action = _bucket(utf8_ops.gather(u, chosen), rate, 3)  # Insert, delete,
   pick = _uniform(seed, 1, tf.shape(chosen))             # replace.
   if alphabet is None:  # A uniformly chosen character of the same text.
     source, text_end = text, utf8_ops.TO_END
-    offsets = utf8_ops.where(candidates)
+    # The candidates (with rate 0 none, but then nothing is chosen either).
+    offsets = utf8_ops.where(thresholds > 0)
     count = tf.size(offsets, tf.int64)
     random_begin = utf8_ops.gather(offsets, tf.minimum(
         tf.cast(pick * tf.cast(count, tf.float32), tf.int64), count - 1))
@@ -213,8 +226,12 @@ def _antspeak(text, seed=None):
   del seed  # Deterministic.
   data = utf8_ops.to_bytes(tf.strings.upper(text, encoding="utf-8"))
   # A space before each character: (space or -1, byte) pairs, -1s removed.
-  space = tf.where(utf8_ops.character_starts(data), _SPACE, -1)
-  pairs = tf.reshape(tf.stack([space, tf.cast(data, tf.int32)], 1), [-1])
+  codes = tf.cast(data, tf.int32)
+  space = utf8_ops.gather(
+      tf.constant([_SPACE if utf8_ops.starts_a_character(b) else -1
+                   for b in range(256)]),
+      codes)
+  pairs = tf.reshape(tf.stack([space, codes], 1), [-1])
   spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
   out = utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
   # And one after the last character; the empty text stays empty.
