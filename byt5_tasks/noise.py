@@ -8,8 +8,9 @@ pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 A scheme is written for one text (`NoiseScheme.impl`): that is how a seqio
 preprocessor meets it, one example at a time. It finds characters by their
 first UTF-8 byte and assembles the output from byte ranges of the input
-(`byt5_tasks.utf8_ops`), never decoding to code points: decoding and
+(`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding and
 re-encoding alone would cost more than the whole clean eval pipeline.
+(`random_case` decodes once, to look each character up in `case_table`.)
 
 Randomness is stateless: a text's draws come from
 `tf.raw_ops.StatelessRandomUniform` (Philox) under the text's own seed:
