@@ -19,13 +19,12 @@ are -1. No character above `MAX_CASED` has case (tested).
 """
 import dataclasses
 import functools
-import unicodedata
+from typing import List
 
 import numpy as np
 
 BLOCK_BITS = 7
 MAX_CASED = 0x1FFFF  # Cased characters all lie in planes 0 and 1.
-UNICODE_VERSION = unicodedata.unidata_version
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,11 +45,16 @@ def has_case(char: str) -> bool:
   return char.upper() != char or char.lower() != char
 
 
+def cased_code_points() -> List[int]:
+  """Every code point up to `MAX_CASED` that has case (surrogates have none)."""
+  return [cp for cp in range(MAX_CASED + 1)
+          if not 0xD800 <= cp <= 0xDFFF and has_case(chr(cp))]
+
+
 @functools.lru_cache(maxsize=None)
 def case_table() -> CaseTable:
   """The table for this Python's Unicode database (built once, ~50 ms)."""
-  cased = [cp for cp in range(MAX_CASED + 1)
-           if not 0xD800 <= cp <= 0xDFFF and has_case(chr(cp))]
+  cased = cased_code_points()
   block_size = 1 << BLOCK_BITS
   blocks = sorted({cp >> BLOCK_BITS for cp in cased})
   # Block row 0 is all caseless; cased block k gets row k + 1.

@@ -255,7 +255,7 @@ def _random_case(text, seed, rate=0.5):
       input=tf.reshape(text, [1]), input_encoding="UTF-8")
   text_bytes = utf8_ops.to_bytes(text)
   size = tf.size(text_bytes, out_type=tf.int64)
-  ends = tf.concat([begins[1:], tf.reshape(size, [1])], 0)
+  ends = _with_end(begins[1:], size)
   code_points = tf.minimum(code_points, case_table.MAX_CASED)
   entry = utf8_ops.gather(tf.constant(table.offsets),
                           tf.bitwise.right_shift(code_points,
@@ -453,7 +453,7 @@ def cased_fraction(texts: Iterable[str]) -> float:
   cased = total = 0
   for text in texts:
     total += len(text)
-    cased += sum(c.upper() != c or c.lower() != c for c in text)
+    cased += sum(case_table.has_case(c) for c in text)
   return cased / total if total else 0.0
 
 

@@ -33,14 +33,9 @@ def _valid_utf8_class(excluded: Optional[int]) -> str:
                        for low, high in ranges) + "]"
 
 
-def is_valid_utf8(texts: tf.Tensor, excluded: Optional[int] = None
-                  ) -> tf.Tensor:
-  """Whether each string is well-formed UTF-8 (one regex pass, any shape).
-
-  With `excluded`, a string holding that code point also fails.
-  """
-  return tf.strings.regex_full_match(
-      texts, f"(?s){_valid_utf8_class(excluded)}*")
+def is_valid_utf8(texts: tf.Tensor) -> tf.Tensor:
+  """Whether each string is well-formed UTF-8 (one regex pass, any shape)."""
+  return tf.strings.regex_full_match(texts, f"(?s){_valid_utf8_class(None)}*")
 
 
 def is_joined_valid_utf8(joined: tf.Tensor, parts: int, separator: int
@@ -110,9 +105,10 @@ def join_pieces(source: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
                 ) -> tf.Tensor:
   """Concatenation of the byte ranges [begin[i], end[i]) of scalar `source`.
 
-  An end past the string (`TO_END`) stops at its end. Most edits (drop, insert, repeat a character) touch a few characters, so
-  the output is a handful of ranges of the input: two ops and no copy of
-  untouched text into a tensor of single bytes.
+  An end past the string (`TO_END`) stops at its end. Most edits (drop,
+  insert, repeat a character) touch a few characters, so the output is a
+  handful of ranges of the input: two ops and no copy of untouched text into
+  a tensor of single bytes.
   """
   return tf.strings.reduce_join(tf.strings.substr(source, begin, end - begin))
 

@@ -6,8 +6,7 @@ from byt5_tasks import noise
 
 
 def _cased_characters():
-  return [chr(cp) for cp in range(case_table.MAX_CASED + 1)
-          if not 0xD800 <= cp <= 0xDFFF and case_table.has_case(chr(cp))]
+  return [chr(cp) for cp in case_table.cased_code_points()]
 
 
 def test_no_character_above_the_table_has_case():
