@@ -5,20 +5,20 @@ i.e. Unicode code points, not bytes. The ops are plain graph ops (no
 `tf.py_function` and no control flow), so they run inside a `tf.data`
 pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
-A scheme is written for one text (`NoiseScheme.impl`): that is how a seqio
-preprocessor meets it, one example at a time. It finds characters by their
-first UTF-8 byte and assembles the output from byte ranges of the input
-(`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding and
-re-encoding alone would cost more than the whole clean eval pipeline.
+A scheme noises a batch of texts at once (`NoiseScheme.noise_joined`): the
+texts are laid out as one string (`byt5_tasks.text_batch`), so a few dozen
+ops serve a whole batch instead of every example. It finds characters by
+their first UTF-8 byte and assembles the output from byte ranges of the
+input (`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding
+and re-encoding alone would cost more than the whole clean eval pipeline.
 (`random_case` decodes once, to look each character up in `case_table`.)
 
-Randomness is stateless: a text's draws come from
-`tf.raw_ops.StatelessRandomUniform` (Philox) under the text's own seed:
-the character starting at byte offset i uses draw i (`random_case`: the
-i-th character uses draw i). `example_seed`
-derives each text's seed from a run seed and a stable example key, so an
-example gets the same noise in every run, in every shard order, in any batch,
-and in a seqio cache, independent of seqio's own seeds.
+Randomness is stateless and per text: the character starting at byte
+offset i of a text uses draw i of the text's seed, a SplitMix64 output
+(`byt5_tasks.draws`), so a text's noise does not depend on the batch it is
+in. `example_seed` derives each text's seed from a run seed and a stable
+example key, so an example gets the same noise in every run, in every shard
+order, in any batch, and in a seqio cache, independent of seqio's own seeds.
 
 Decisions where the paper is silent:
 - Random characters (`add_drop_mutate` insertions and substitutions) are drawn
@@ -48,7 +48,9 @@ Decisions where the paper is silent:
   capital sigma lowercases to "σ" even at the end of a word.
 - Invalid UTF-8 input is repaired with U+FFFD replacement characters by the
   public functions, so the output is always valid UTF-8 (`byt5_tasks.noised`
-  rejects invalid input with an error naming the example instead).
+  rejects invalid input with an error naming the example instead). U+001F
+  (unit separator) is reserved: it ends each text of a batch, so texts
+  holding it are rejected.
 """
 import dataclasses
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
@@ -56,15 +58,14 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 import tensorflow as tf
 
 from byt5_tasks import case_table
+from byt5_tasks import draws
+from byt5_tasks import text_batch
 from byt5_tasks import utf8_ops
 
 _SPACE = 0x20
 _INT64_MAX = 2**63 - 1
-# U+001F (unit separator) is never selected, drawn or changed by any scheme:
-# `byt5_tasks.noised` joins an example's fields with it and noises them in one
-# pass, which halves the per-example op count. Case mapping leaves it alone.
-FIELD_SEPARATOR = "\x1f"
-_SEPARATOR_BYTE = 0x1F
+FIELD_SEPARATOR = text_batch.FIELD_SEPARATOR
+_SEPARATOR_BYTE = text_batch.SEPARATOR_BYTE
 
 
 # ------------------------------- randomness -----------------------------------
@@ -85,13 +86,6 @@ def example_seed(run_seed: int, key: tf.Tensor, salt: str = "") -> tf.Tensor:
       _INT64_MAX)
 
 
-def _uniform(seed: tf.Tensor, stream: int, shape: tf.Tensor) -> tf.Tensor:
-  """Uniform [0, 1) float32 draws of stream `stream` of a text's seed."""
-  return tf.raw_ops.StatelessRandomUniform(
-      shape=shape, seed=tf.stack([seed, tf.constant(stream, tf.int64)]),
-      dtype=tf.float32)
-
-
 def has_case(text: tf.Tensor) -> tf.Tensor:
   """Whether any character of `text` changes under upper- or lowercasing."""
   return tf.logical_or(
@@ -99,39 +93,32 @@ def has_case(text: tf.Tensor) -> tf.Tensor:
       tf.not_equal(tf.strings.lower(text, encoding="utf-8"), text))
 
 
-def _bucket(u: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
-  """For u < rate, which of `buckets` equal parts of [0, rate) holds u.
+def _candidates(data: tf.Tensor) -> tf.Tensor:
+  """Whether each byte begins a character a scheme may touch or draw.
 
-  A uniform value conditioned on u < rate is uniform on [0, rate), so this
-  reuses the selection draw instead of spending a second one.
+  That is every character but `FIELD_SEPARATOR`: bytes other than UTF-8
+  continuation bytes (0x80-0xBF) and the separator. Arithmetic on the bytes
+  (a 256-entry table gather costs more per byte).
   """
-  scaled = tf.cast(u * (buckets / max(rate, 1e-12)), tf.int64)
-  return tf.minimum(scaled, buckets - 1)
+  starts = tf.not_equal(tf.bitwise.bitwise_and(data, tf.constant(0xC0, tf.uint8)),
+                        tf.constant(0x80, tf.uint8))
+  return tf.logical_and(starts,
+                        tf.not_equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8)))
 
 
-def _starts_a_candidate(byte: int) -> bool:
-  """Whether `byte` begins a character a scheme may touch or draw.
-
-  That is every character but `FIELD_SEPARATOR`.
-  """
-  return utf8_ops.starts_a_character(byte) and byte != _SEPARATOR_BYTE
-
-
-def _select(data: tf.Tensor, seed: tf.Tensor, rate: float
+def _select(batch: text_batch.TextBatch, rate: float
             ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """Characters chosen with probability `rate`: offsets, draws, thresholds.
+  """Characters chosen with probability `rate`: offsets, their draws, candidates.
 
-  Returns the int64 byte offsets of the chosen characters, the draws of all
-  byte offsets (a character uses the draw at its first byte) and each byte's
-  threshold: `rate` where a candidate character (`_starts_a_candidate`)
-  begins, else 0. One lookup and one comparison select the characters.
+  Returns the int64 offsets (in `batch.whole`) of the chosen characters, the
+  32-bit draws that chose them (a character uses the draw of its first byte)
+  and the bool candidate mask of all bytes (`_candidates`).
   """
-  u = _uniform(seed, 0, tf.shape(data))
-  thresholds = utf8_ops.gather(
-      tf.constant([rate if _starts_a_candidate(b) else 0.0
-                   for b in range(256)], tf.float32),
-      tf.cast(data, tf.int32))
-  return utf8_ops.where(u < thresholds), u, thresholds
+  u = draws.bits(batch.keys)
+  candidates = _candidates(batch.data)
+  chosen = utf8_ops.where(tf.logical_and(
+      candidates, u < tf.constant(draws.threshold(rate), tf.uint64)))
+  return chosen, utf8_ops.gather(u, chosen), candidates
 
 
 def _with_zero(values: tf.Tensor) -> tf.Tensor:
@@ -154,37 +141,49 @@ def _interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
 
 
 # ------------------------------- schemes --------------------------------------
-# Each `_scheme(text, seed, **params)` noises one valid UTF-8 scalar string
-# with its int64 scalar seed. The public functions below them take any shape.
-# They are written for few ops: per example, op count is the cost.
+# Each `_scheme(batch, **params)` noises the valid UTF-8 texts of a
+# `text_batch.TextBatch` and returns the noised `whole` (texts still followed
+# by FIELD_SEPARATOR). Only the draws and `add_drop_mutate`'s random
+# characters look at which text a byte belongs to; everything else is local,
+# so the batch is edited as one string.
 
 
-def _drop(text, seed, rate=0.1):
-  data = utf8_ops.to_bytes(text)
-  chosen, _, _ = _select(data, seed, rate)
-  after = chosen + utf8_ops.character_lengths(data, chosen)
+def _drop(batch, rate=0.1):
+  chosen, _, _ = _select(batch, rate)
+  after = chosen + utf8_ops.character_lengths(batch.data, chosen)
   # Keep the ranges between dropped characters.
-  return utf8_ops.join_pieces(text, _with_zero(after), _with_end(chosen))
+  return utf8_ops.join_pieces(batch.whole, _with_zero(after), _with_end(chosen))
 
 
-def _add_drop_mutate(text, seed, rate=0.1, alphabet=None):
-  data = utf8_ops.to_bytes(text)
-  chosen, u, thresholds = _select(data, seed, rate)
+def _random_characters(batch, chosen, candidates):
+  """Offsets of characters drawn uniformly from the same text as `chosen`."""
+  offsets = utf8_ops.where(candidates)
+  # The candidates of text t are offsets[first[t]:first[t + 1]]; a text with
+  # a chosen character has at least that one.
+  first = tf.searchsorted(offsets, batch.starts, out_type=tf.int64)
+  text = tf.searchsorted(batch.starts, chosen, side="right",
+                         out_type=tf.int64) - 1
+  low = utf8_ops.gather(first, text)
+  count = utf8_ops.gather(first, text + 1) - low
+  pick = draws.below(draws.bits(utf8_ops.gather(batch.keys, chosen), 1), count)
+  return utf8_ops.gather(offsets, low + pick)
+
+
+def _add_drop_mutate(batch, rate=0.1, alphabet=None):
+  data = batch.data
+  chosen, u, candidates = _select(batch, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
-  action = _bucket(utf8_ops.gather(u, chosen), rate, 3)  # Insert, delete,
-  pick = _uniform(seed, 1, tf.shape(chosen))             # replace.
+  action = draws.bucket(u, rate, 3)  # Insert, delete, replace.
   if alphabet is None:  # A uniformly chosen character of the same text.
-    source, text_end = text, utf8_ops.TO_END
-    # The candidates (with rate 0 none, but then nothing is chosen either).
-    offsets = utf8_ops.where(thresholds > 0)
-    count = tf.size(offsets, tf.int64)
-    random_begin = utf8_ops.gather(offsets, tf.minimum(
-        tf.cast(pick * tf.cast(count, tf.float32), tf.int64), count - 1))
+    source, text_end = batch.whole, utf8_ops.TO_END
+    random_begin = _random_characters(batch, chosen, candidates)
     random_length = utf8_ops.character_lengths(data, random_begin)
-  else:  # The alphabet's characters, appended after the text.
-    source, text_end = tf.strings.join([text, alphabet]), tf.size(data)
+  else:  # The alphabet's characters, appended after the texts.
+    source = tf.strings.join([batch.whole, alphabet])
+    text_end = tf.size(data)
     encoded = [c.encode("utf-8") for c in alphabet]
-    index = tf.minimum(tf.cast(pick * len(encoded), tf.int64), len(encoded) - 1)
+    index = draws.below(draws.bits(utf8_ops.gather(batch.keys, chosen), 1),
+                        len(encoded))
     begins = [len(b"".join(encoded[:i])) for i in range(len(encoded))]
     random_begin = tf.size(data, tf.int64) + utf8_ops.gather(
         tf.constant(begins, tf.int64), index)
@@ -202,31 +201,30 @@ def _add_drop_mutate(text, seed, rate=0.1, alphabet=None):
       _interleave(_with_end(chosen, text_end), _then_zero(random_end)))
 
 
-def _repetitions(text, seed, rate=0.2, min_repeats=1, max_repeats=3):
-  data = utf8_ops.to_bytes(text)
-  chosen, u, _ = _select(data, seed, rate)
-  length = utf8_ops.character_lengths(data, chosen)
+def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
+  chosen, u, _ = _select(batch, rate)
+  length = utf8_ops.character_lengths(batch.data, chosen)
   after = chosen + length
-  extra = min_repeats + _bucket(utf8_ops.gather(u, chosen), rate,
-                                max_repeats - min_repeats + 1)
+  extra = min_repeats + draws.bucket(u, rate, max_repeats - min_repeats + 1)
   # Per chosen character: the text up to and including it, then
-  # `max_repeats` copy slots, empty beyond its number of extra copies.
+  # `max_repeats` copy ranges, empty beyond its number of extra copies. One
+  # byte gather assembles them (a string piece per range costs more).
   slots = tf.constant(list(range(1, max_repeats + 1)), tf.int64)
-  copies = tf.cast(tf.expand_dims(extra, 1) >= slots, tf.int64)
-  begin = tf.concat([tf.expand_dims(_with_zero(after), 1), tf.concat(
-      [tf.expand_dims(chosen, 1) + 0 * copies, tf.zeros([1, max_repeats],
-                                                        tf.int64)], 0)], 1)
-  end = tf.concat([tf.expand_dims(_with_end(after), 1), tf.concat(
-      [tf.expand_dims(chosen, 1) + copies * tf.expand_dims(length, 1),
+  copy_end = chosen[:, None] + tf.cast(extra[:, None] >= slots,
+                                       tf.int64) * length[:, None]
+  begin = tf.concat([_with_zero(after)[:, None], tf.concat(
+      [tf.broadcast_to(chosen[:, None], tf.shape(copy_end)),
        tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
-  return utf8_ops.join_pieces(text, tf.reshape(begin, [-1]),
-                              tf.reshape(end, [-1]))
+  end = tf.concat([_with_end(after, tf.size(batch.data))[:, None], tf.concat(
+      [copy_end, tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
+  return utf8_ops.gather_ranges(batch.data, tf.reshape(begin, [-1]),
+                                tf.reshape(end, [-1]))
 
 
-def _antspeak(text, seed=None):
-  del seed  # Deterministic.
-  data = utf8_ops.to_bytes(tf.strings.upper(text, encoding="utf-8"))
+def _antspeak(batch):
+  data = utf8_ops.to_bytes(tf.strings.upper(batch.whole, encoding="utf-8"))
   # A space before each character: (space or -1, byte) pairs, -1s removed.
+  # The space before each text's separator is the text's closing space.
   codes = tf.cast(data, tf.int32)
   space = utf8_ops.gather(
       tf.constant([_SPACE if utf8_ops.starts_a_character(b) else -1
@@ -234,17 +232,14 @@ def _antspeak(text, seed=None):
       codes)
   pairs = tf.reshape(tf.stack([space, codes], 1), [-1])
   spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
-  out = utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
-  # And one after the last character; the empty text stays empty.
-  return tf.where(tf.equal(text, ""), "", tf.strings.join([out, " "]))
+  return utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
 
 
-def _uppercase(text, seed=None):
-  del seed  # Deterministic.
-  return tf.strings.upper(text, encoding="utf-8")
+def _uppercase(batch):
+  return tf.strings.upper(batch.whole, encoding="utf-8")
 
 
-def _random_case(text, seed, rate=0.5):
+def _random_case(batch, rate=0.5):
   """Each character replaced by its own upper- or lowercase mapping.
 
   The mappings come from `case_table` by code point (a mapping may have
@@ -252,67 +247,53 @@ def _random_case(text, seed, rate=0.5):
   """
   table = case_table.case_table()
   _, code_points, begins = tf.raw_ops.UnicodeDecodeWithOffsets(
-      input=tf.reshape(text, [1]), input_encoding="UTF-8")
-  text_bytes = utf8_ops.to_bytes(text)
-  size = tf.size(text_bytes, out_type=tf.int64)
+      input=tf.reshape(batch.whole, [1]), input_encoding="UTF-8")
+  size = tf.size(batch.data, out_type=tf.int64)
   ends = _with_end(begins[1:], size)
   code_points = tf.minimum(code_points, case_table.MAX_CASED)
   entry = utf8_ops.gather(tf.constant(table.offsets),
                           tf.bitwise.right_shift(code_points,
                                                  case_table.BLOCK_BITS))
-  use_upper = _uniform(seed, 0, tf.shape(code_points)) < rate
+  use_upper = draws.bits(utf8_ops.gather(batch.keys, begins)) < tf.constant(
+      draws.threshold(rate), tf.uint64)
   row = 2 * (entry + code_points) + tf.cast(use_upper, tf.int32)
   mapped_begin = utf8_ops.gather(tf.constant(table.begins), row)
   mapped_end = utf8_ops.gather(tf.constant(table.ends), row)
   cased = mapped_begin >= 0
-  # The mappings' bytes follow the text's in one buffer.
-  data = tf.concat([text_bytes, tf.constant(table.blob_bytes)], 0)
+  # The mappings' bytes follow the texts' in one buffer.
+  data = tf.concat([batch.data, tf.constant(table.blob_bytes)], 0)
   return utf8_ops.gather_ranges(data,
                                 tf.where(cased, mapped_begin + size, begins),
                                 tf.where(cased, mapped_end + size, ends))
 
 
-def _apply(impl, texts, seeds, params) -> tf.Tensor:
-  """Runs one-text `impl` over texts and seeds of any (equal) shape."""
-  texts = tf.convert_to_tensor(texts, tf.string)
-  if seeds is None:
-    seeds = tf.zeros_like(texts, tf.int64)
-  seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
-                          tf.shape(texts))
-  flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
-  out = tf.map_fn(lambda args: impl(args[0], args[1], **params),
-                  (flat, tf.reshape(seeds, [-1])),
-                  fn_output_signature=tf.TensorSpec([], tf.string))
-  return tf.reshape(out, tf.shape(texts))
-
-
-def _public(impl, doc: str) -> Callable[..., tf.Tensor]:
+def _public(name: str, doc: str) -> Callable[..., tf.Tensor]:
   def fn(texts, seeds=None, **params):
-    return _apply(impl, texts, seeds, params)
-  fn.__name__ = impl.__name__.lstrip("_")
+    return get_scheme(name)(texts, seeds, **params)
+  fn.__name__ = name
   fn.__doc__ = doc + """
 
   Args: `texts`, strings of any shape (invalid UTF-8 is repaired with
-  U+FFFD first); `seeds`, int64 of the same shape (`example_seed`); the
-  scheme's parameters. Returns noised texts. Each text's noise depends on it
-  and its seed only, not on the rest of the batch.
+  U+FFFD first; U+001F is reserved and rejected); `seeds`, int64 of the same
+  shape (`example_seed`); the scheme's parameters. Returns noised texts. Each
+  text's noise depends on it and its seed only, not on the rest of the batch.
   """
   return fn
 
 
-drop = _public(_drop, "Deletes each character with probability `rate`.")
-add_drop_mutate = _public(_add_drop_mutate, """\
+drop = _public("drop", "Deletes each character with probability `rate`.")
+add_drop_mutate = _public("add_drop_mutate", """\
 At each character, with probability `rate`, inserts a random character
   before it, deletes it, or replaces it by a random character (each 1/3).
   Random characters come from the text itself, or from `alphabet` if given.""")
-repetitions = _public(_repetitions, """\
+repetitions = _public("repetitions", """\
 Selects each character with probability `rate` and repeats it
   `min_repeats`..`max_repeats` extra times (uniformly).""")
-antspeak = _public(_antspeak, """\
+antspeak = _public("antspeak", """\
 Uppercases every character and pads each with spaces: "abc" -> " A B C ".""")
-uppercase = _public(_uppercase,
+uppercase = _public("uppercase",
                     "Uppercases the whole text (Unicode full case mapping).")
-random_case = _public(_random_case, """\
+random_case = _public("random_case", """\
 Uppercases each character with probability `rate`, else lowercases it.""")
 
 
@@ -351,9 +332,9 @@ class NoiseScheme:
 
   Attributes:
     name: the scheme's name, used in task names (`{task}.noise_{name}`).
-    impl: `impl(text, seed, **params) -> text` for one valid UTF-8 scalar
-      string and its int64 scalar seed, free of control flow (what a
-      per-example preprocessor calls).
+    impl: `impl(batch, **params) -> whole` for a `text_batch.TextBatch` of
+      valid UTF-8 texts, free of control flow; returns the noised
+      `batch.whole` (see `noise_joined`, which callers use).
     defaults: the paper's parameters; every one can be overridden.
     case_only: the scheme only changes letter case, so it is the identity on
       text without case (Arabic, Devanagari, Thai, CJK, ...). A report should
@@ -361,9 +342,8 @@ class NoiseScheme:
     uses_case: the scheme changes letter case at all (`antspeak` does, and on
       caseless text it only inserts spaces).
     description: one line for reports.
-    grows_empty_fields: noising fields joined by `FIELD_SEPARATOR` turns an
-      empty field into a non-empty one (antspeak's closing space), so the
-      caller restores empty fields.
+    grows_empty_fields: the scheme turns an empty text into a non-empty one
+      (antspeak's closing space), so `noise_joined` restores empty fields.
   """
   name: str
   impl: Callable[..., tf.Tensor]
@@ -387,10 +367,47 @@ class NoiseScheme:
     self.validate(params)
     return params
 
+  def noise_joined(self, joined: tf.Tensor, seeds: tf.Tensor,
+                   params: Mapping[str, Any], num_fields: int = 1
+                   ) -> tf.Tensor:
+    """The noised fields [B, num_fields] of a batch of joined texts.
+
+    Args:
+      joined: string [B]; each `num_fields` valid UTF-8 fields joined by
+        `FIELD_SEPARATOR` (which no field may hold).
+      seeds: int64 [B], one per joined text (`example_seed`).
+      params: from `self.params`.
+      num_fields: fields per joined text.
+
+    The batch is noised in one pass (`text_batch`); each joined text's noise
+    depends only on it and its seed. Empty fields stay empty.
+    """
+    batch = text_batch.layout(joined, seeds)
+    count = tf.size(joined) * num_fields
+    fields = text_batch.split(self.impl(batch, **params), count)
+    if self.grows_empty_fields:
+      fields = tf.where(tf.equal(text_batch.split(batch.whole, count), ""), "",
+                        fields)
+    return tf.reshape(fields, [-1, num_fields])
+
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
             params: Mapping[str, Any]) -> tf.Tensor:
     """Noised `texts` (any shape); `params` must come from `self.params`."""
-    return _apply(self.impl, texts, seeds, params)
+    texts = tf.convert_to_tensor(texts, tf.string)
+    if seeds is None:
+      seeds = tf.zeros_like(texts, tf.int64)
+    seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
+                            tf.shape(texts))
+    flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
+    free = tf.reduce_all(
+        utf8_ops.is_joined_valid_utf8(flat, 1, _SEPARATOR_BYTE))
+    check = tf.raw_ops.Assert(condition=free, data=[
+        f"noise {self.name}: texts must not hold U+001F (reserved: it "
+        "separates texts and fields while noising)"])
+    with tf.control_dependencies([check]):
+      flat = tf.identity(flat)
+    noised = self.noise_joined(flat, tf.reshape(seeds, [-1]), params)
+    return tf.reshape(noised, tf.shape(texts))
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
                **overrides: Any) -> tf.Tensor:

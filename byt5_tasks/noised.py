@@ -12,11 +12,11 @@ right after the source. Everything after it -- formatting, tokenization,
   on seqio's seeds, shard layout or order, so cached and on-the-fly data
   agree.
 
-The preprocessor noises one example at a time, all its fields in one pass
-(joined by `noise.FIELD_SEPARATOR`), inline on the thread of the stage that
-reads from it: per-example work is what a seqio pipeline does anyway, so the
-noise adds a few dozen small ops per example, no thread hand-off and no
-batching of the examples' other features.
+The preprocessor noises batches of 64 examples (`batched_map`), all fields
+of an example in one text (joined by `noise.FIELD_SEPARATOR`) and the whole
+batch in one pass (`text_batch`): the noise is a few dozen small ops, whose
+fixed cost per run would otherwise exceed their work. Every other feature
+comes out as it went in, in the same order.
 
 The example key is the `key_feature` (default `id`, the question id of the QA
 tasks). A task without that feature is keyed by the content of the fields to
@@ -38,6 +38,7 @@ from absl import logging
 import seqio
 import tensorflow as tf
 
+from byt5_tasks import batched_map
 from byt5_tasks import noise
 from byt5_tasks import utf8_ops
 
@@ -68,12 +69,13 @@ def _example_key(ex: Mapping[str, tf.Tensor], fields: Sequence[str],
       separator="\x1e")
 
 
-def _check_fields(joined: tf.Tensor, names: Sequence[str], key: tf.Tensor
+def _check_fields(joined: tf.Tensor, names: Sequence[str], keys: tf.Tensor
                   ) -> tf.Operation:
-  """Fails, naming the example and fields, unless the fields can be noised.
+  """Fails, naming the examples and fields, unless the fields can be noised.
 
-  `joined` holds the fields joined by `noise.FIELD_SEPARATOR`; each must be
-  valid UTF-8 and free of that separator.
+  `joined` [B] holds each example's fields joined by
+  `noise.FIELD_SEPARATOR`; each must be valid UTF-8 and free of that
+  separator. The error lists the keys of the examples that are not.
   """
   ok = utf8_ops.is_joined_valid_utf8(joined, len(names),
                                      ord(noise.FIELD_SEPARATOR))
@@ -81,33 +83,10 @@ def _check_fields(joined: tf.Tensor, names: Sequence[str], key: tf.Tensor
              "UTF-8 or holds U+001F (the character that joins the fields for "
              "noising)")
   # One Assert op: string data only, no control flow.
-  return tf.raw_ops.Assert(condition=ok, data=["noise: example", key, problem])
-
-
-def _map_per_example(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
-  """`dataset.map(fn)`, run inline on the thread that asks for the example.
-
-  A noise function is a few dozen small ops per example. Handing each
-  example to a parallel map's worker thread, or each op to the inter-op
-  thread pool, costs more than the ops on a busy core (~15 us per example
-  measured in the XQuAD eval pipeline on one core). So this is a synchronous
-  map (tf.data does not parallelize it) whose ops run on the single-threaded
-  executor; the stages around it keep their own parallelism. `Dataset.map`
-  has no public switch for the executor, so this uses tf.data's map dataset
-  directly and falls back to `Dataset.map(synchronous=True)` (then plain
-  `Dataset.map`) where that internal API differs. Output is the same.
-  """
-  try:
-    from tensorflow.python.data.ops import map_op  # pylint: disable=g-import-not-at-top
-    return map_op._MapDataset(  # pylint: disable=protected-access
-        dataset, fn, use_inter_op_parallelism=False, force_synchronous=True,
-        preserve_cardinality=True)
-  except (ImportError, AttributeError, TypeError) as e:
-    logging.info("noise: Dataset.map instead of the inline executor (%s)", e)
-  try:
-    return dataset.map(fn, synchronous=True)
-  except TypeError:  # TF before `synchronous`.
-    return dataset.map(fn)
+  return tf.raw_ops.Assert(
+      condition=tf.reduce_all(ok),
+      data=["noise: example", tf.boolean_mask(keys, tf.logical_not(ok)),
+            problem])
 
 
 def noise_features(dataset: tf.data.Dataset,
@@ -116,8 +95,8 @@ def noise_features(dataset: tf.data.Dataset,
                    noise_seed: int = 0,
                    fields: Sequence[str] = DEFAULT_FIELDS,
                    key_feature: Optional[str] = DEFAULT_KEY_FEATURE,
-                   params: Optional[Mapping[str, Any]] = None
-                   ) -> tf.data.Dataset:
+                   params: Optional[Mapping[str, Any]] = None,
+                   batch_size: int = 64) -> tf.data.Dataset:
   """seqio preprocessor: corrupts the scalar string `fields` with `scheme`.
 
   Args:
@@ -131,6 +110,8 @@ def noise_features(dataset: tf.data.Dataset,
     key_feature: the feature that names an example (int or string). If the
       examples lack it, the clean content of `fields` is the key.
     params: overrides of the scheme's defaults, e.g. {"rate": 0.05}.
+    batch_size: examples noised together (`batched_map.map_in_batches`);
+      the output does not depend on it.
 
   Returns:
     The dataset with `fields` replaced by their noised text; all other
@@ -161,28 +142,22 @@ def noise_features(dataset: tf.data.Dataset,
     logging.info("noise %r: no %r feature; keying examples by the content of "
                  "%s", scheme, key_feature, fields)
 
-  def corrupt(ex: Mapping[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
-    # The fields are noised as one text joined by FIELD_SEPARATOR, which no
-    # scheme touches: one pass costs half the ops of one pass per field.
-    key = _example_key(ex, fields, key_feature if use_key else None)
-    seed = noise.example_seed(noise_seed, key, scheme)
-    joined = tf.strings.join([ex[f] for f in fields],
+  def corrupt(batch: Mapping[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
+    # Each example's fields are noised as one text joined by FIELD_SEPARATOR,
+    # which no scheme touches, and the whole batch in one pass.
+    keys = _example_key(batch, fields, key_feature if use_key else None)
+    seeds = noise.example_seed(noise_seed, keys, scheme)
+    joined = tf.strings.join([batch[f] for f in fields],
                              separator=noise.FIELD_SEPARATOR)
-    with tf.control_dependencies([_check_fields(joined, fields, key)]):
+    with tf.control_dependencies([_check_fields(joined, fields, keys)]):
       joined = tf.identity(joined)
-    # The raw op's values are the parts in order; `tf.strings.split` would
-    # build and check a RaggedTensor around them, costing more than the noise.
-    parts = tf.unstack(tf.raw_ops.StringSplitV2(
-        input=tf.reshape(spec.impl(joined, seed, **resolved), [1]),
-        sep=noise.FIELD_SEPARATOR).values, num=len(fields))
-    out = dict(ex)
-    for field, part in zip(fields, parts):
-      # An empty field stays empty (antspeak would give it a closing space).
-      out[field] = (tf.where(tf.equal(ex[field], ""), "", part)
-                    if spec.grows_empty_fields else part)
+    noised = spec.noise_joined(joined, seeds, resolved, len(fields))
+    out = dict(batch)
+    for i, field in enumerate(fields):
+      out[field] = noised[:, i]
     return out
 
-  return _map_per_example(dataset, corrupt)
+  return batched_map.map_in_batches(dataset, corrupt, batch_size)
 
 
 # ------------------------------ registration ----------------------------------

@@ -5,7 +5,9 @@ import random
 import pytest
 import tensorflow as tf
 
+from byt5_tasks import draws
 from byt5_tasks import noise
+from draw_reference import splitmix64_bits
 
 # Texts whose characters are all distinct make every edit visible.
 _UNIQUE_BASE = 0x4E00  # CJK ideographs: 20k+ distinct code points.
@@ -250,16 +252,21 @@ def test_random_case_maps_each_character_on_its_own():
         "".join(method(c) for c in t) for t in texts]
 
 
-def test_random_case_uppercases_character_i_when_draw_i_is_below_the_rate():
-  # Also for texts whose case mappings change the character count.
+def test_random_case_uppercases_a_character_when_its_draw_is_below_the_rate():
+  # The character at byte offset b of a text uses draw b of the text's seed
+  # (SplitMix64, checked against Python in test_draws); also for texts whose
+  # case mappings change the character count.
   texts = ["plain text Ωμέγα", "ılık kış 30 \u212a", "Straße İzmir ΣΑΣ", "x"]
   for i, text in enumerate(texts):
     seed = noise.example_seed(5, tf.constant(f"k{i}"))
-    draws = noise._uniform(seed, 0, tf.constant([4 * len(text)])).numpy()
-    expected = "".join(c.upper() if u < 0.5 else c.lower()
-                       for c, u in zip(text, draws))
+    key = int(seed.numpy()) & draws.SEED_MASK
+    expected, offset = [], 0
+    for c in text:
+      upper = splitmix64_bits(key + offset) < draws.threshold(0.5)
+      expected.append(c.upper() if upper else c.lower())
+      offset += len(c.encode("utf-8"))
     got = noise.random_case(tf.constant(text), seed).numpy().decode()
-    assert got == expected
+    assert got == "".join(expected)
 
 
 @pytest.mark.parametrize("text", ["नमस्ते दुनिया", "مرحبا بالعالم", "你好，世界", "สวัสดี"])

@@ -255,31 +255,44 @@ def test_a_field_holding_the_field_separator_is_rejected():
     list(ds.as_numpy_iterator())
 
 
-def test_same_output_without_tf_datas_internal_map(monkeypatch):
-  # _map_per_example uses tf.data's internal map dataset for the inline
-  # executor; where a TF version lacks it, Dataset.map must give the same.
-  from tensorflow.python.data.ops import map_op  # pylint: disable=g-import-not-at-top
+def test_same_output_without_tf_datas_internals(monkeypatch):
+  # map_inline builds tf.data's map dataset from internals; where a TF
+  # version differs, Dataset.map must give the same examples.
+  from tensorflow.python.data.ops import structured_function  # pylint: disable=g-import-not-at-top
   ds = tf.data.Dataset.from_tensor_slices(
       {"id": [f"q{i}" for i in range(20)],
        "question": ["Wo liegt Köln?"] * 20,
        "context": ["Köln liegt am Rhein. ΣΑΣ ß İ 你好"] * 20})
   def run():
     return [(ex["question"], ex["context"]) for ex in noised.noise_features(
-        ds, scheme="add_drop_mutate", params={"rate": 0.3}).as_numpy_iterator()]
+        ds, scheme="add_drop_mutate", params={"rate": 0.3},
+        batch_size=8).as_numpy_iterator()]
   inline = run()
-  original = map_op._MapDataset  # pylint: disable=protected-access
+  original = structured_function.StructuredFunctionWrapper
   refused = []
 
-  def without_the_switch(*args, **kwargs):
-    if "use_inter_op_parallelism" in kwargs:
+  def without_function_attributes(*args, **kwargs):
+    if "defun_kwargs" in kwargs:
       refused.append(True)
-      raise TypeError("unexpected keyword argument 'use_inter_op_parallelism'")
+      raise TypeError("unexpected keyword argument 'defun_kwargs'")
     return original(*args, **kwargs)
 
-  monkeypatch.setattr(map_op, "_MapDataset", without_the_switch)
+  monkeypatch.setattr(structured_function, "StructuredFunctionWrapper",
+                      without_function_attributes)
   assert run() == inline
   assert refused  # The fallback was taken.
   assert len(set(inline)) > 10  # The examples were noised differently.
+
+
+def test_output_does_not_depend_on_the_batch_size():
+  ds = tf.data.Dataset.from_tensor_slices(
+      {"id": [f"q{i}" for i in range(11)],
+       "question": [f"Frage {i}?" for i in range(11)],
+       "context": ["Köln liegt am Rhein. ΣΑΣ ß İ 你好" * (i % 4) for i in range(11)]})
+  for scheme in noise.ALL_SCHEMES:
+    runs = [list(noised.noise_features(ds, scheme=scheme, batch_size=size)
+                 .as_numpy_iterator()) for size in (1, 4, 64)]
+    assert runs[0] == runs[1] == runs[2], scheme
 
 
 @pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)

@@ -1,0 +1,48 @@
+"""Many texts as one UTF-8 buffer, for noising a batch with a few dozen ops.
+
+A noise scheme is a few dozen small TF ops. Run once per example, their
+fixed per-op cost exceeds the work; run once per batch, it vanishes. The
+schemes therefore see a batch as one string, `whole`: every text followed by
+`FIELD_SEPARATOR` (which no scheme touches), its bytes, and for every byte a
+random-draw key that depends only on the text's own seed and the byte's
+offset inside the text, so a text gets the same noise in any batch.
+`split` cuts a noised `whole` back into texts at the separators.
+"""
+import dataclasses
+
+import tensorflow as tf
+
+from byt5_tasks import draws
+from byt5_tasks import utf8_ops
+
+# U+001F (unit separator): ends every text of a batch and joins the fields of
+# an example (`byt5_tasks.noised`). No scheme selects, draws or changes it.
+FIELD_SEPARATOR = "\x1f"
+SEPARATOR_BYTE = 0x1F
+
+
+@dataclasses.dataclass(frozen=True)
+class TextBatch:
+  """Texts laid out for byte-level noising; see the module docstring."""
+  whole: tf.Tensor  # Scalar string: each text followed by FIELD_SEPARATOR.
+  data: tf.Tensor  # uint8 [n]: the bytes of `whole`.
+  keys: tf.Tensor  # int64 [n]: the text's seed (62 bits) + offset in the text.
+  starts: tf.Tensor  # int64 [texts + 1]: where each text begins; then n.
+
+
+def layout(texts: tf.Tensor, seeds: tf.Tensor) -> TextBatch:
+  """Lays out valid UTF-8 `texts` [B] with their int64 `seeds` [B]."""
+  whole = tf.strings.reduce_join(
+      tf.strings.join([texts, FIELD_SEPARATOR]))
+  seeds = tf.bitwise.bitwise_and(seeds, tf.constant(draws.SEED_MASK, tf.int64))
+  sizes = tf.cast(tf.strings.length(texts), tf.int64) + 1
+  starts, keys = tf.raw_ops.RaggedRange(
+      starts=seeds, limits=seeds + sizes, deltas=tf.constant(1, tf.int64))
+  return TextBatch(whole, utf8_ops.to_bytes(whole), keys, starts)
+
+
+def split(whole: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
+  """The first `count` texts of a noised `whole`, cut at the separators."""
+  parts = tf.raw_ops.StringSplitV2(input=tf.reshape(whole, [1]),
+                                   sep=FIELD_SEPARATOR).values
+  return parts[:count]

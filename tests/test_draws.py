@@ -1,0 +1,53 @@
+"""Tests for byt5_tasks.draws: SplitMix64 in TF ops against plain Python."""
+import collections
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from byt5_tasks import draws
+from draw_reference import splitmix64_bits
+
+def test_splitmix64_reference_matches_the_published_generator():
+  # SplitMix64 seeded with 0 (Steele et al.; Vigna's splitmix64.c) first
+  # outputs 0xE220A8397B1DCDAF: its state after one step is GAMMA, i.e. key 1.
+  assert splitmix64_bits(1) == 0xE220A8397B1DCDAF >> 32
+
+
+@pytest.mark.parametrize("stream", [0, 1, 7])
+def test_bits_match_python(stream):
+  keys = [0, 1, 2, 12345, draws.SEED_MASK, draws.SEED_MASK - 3, 2**40 + 17]
+  got = draws.bits(tf.constant(keys, tf.int64), stream).numpy()
+  assert got.dtype == np.uint64
+  assert [int(b) for b in got] == [splitmix64_bits(k, stream) for k in keys]
+
+
+def test_bits_are_uniform_over_consecutive_keys():
+  got = draws.bits(tf.range(100_000, dtype=tf.int64) + 987654321).numpy()
+  assert got.max() < draws.ONE
+  counts = collections.Counter((got * 16 // draws.ONE).tolist())
+  assert set(counts) == set(range(16))
+  assert all(abs(c - 6250) < 400 for c in counts.values())  # ~5 sigma.
+
+
+def test_threshold():
+  assert draws.threshold(0.0) == 0
+  assert draws.threshold(1.0) == draws.ONE
+  assert draws.threshold(0.5) == 2**31
+  assert draws.threshold(0.1) == round(0.1 * 2**32)
+
+
+def test_bucket_splits_the_selected_draws_evenly():
+  rate = 0.3
+  limit = draws.threshold(rate)
+  u = tf.constant(np.linspace(0, limit - 1, 3000).astype(np.uint64))
+  parts = draws.bucket(u, rate, 3).numpy()
+  assert parts.min() == 0 and parts.max() == 2
+  assert collections.Counter(parts.tolist()) == {0: 1000, 1: 1000, 2: 1000}
+
+
+def test_below_stays_in_range_and_covers_it():
+  u = tf.constant(np.arange(0, draws.ONE, 2**20, dtype=np.uint64))
+  for count in (1, 3, 1000):
+    got = draws.below(u, tf.constant(count, tf.int64)).numpy()
+    assert got.min() == 0 and got.max() == count - 1
