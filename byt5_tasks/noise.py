@@ -5,7 +5,7 @@ i.e. Unicode code points, not bytes. The ops are plain graph ops (no
 `tf.py_function` and no control flow), so they run inside a `tf.data`
 pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
-A scheme noises a batch of texts at once (`NoiseScheme.noise_joined`): the
+A scheme noises a batch of texts at once (`NoiseScheme.noise_batch`): the
 texts are laid out as one string (`byt5_tasks.text_batch`), so a few dozen
 ops serve a whole batch instead of every example. It finds characters by
 their first UTF-8 byte and assembles the output from byte ranges of the
@@ -416,7 +416,7 @@ class NoiseScheme:
     name: the scheme's name, used in task names (`{task}.noise_{name}`).
     impl: `impl(batch, **params) -> whole` for a `text_batch.TextBatch` of
       valid UTF-8 texts, free of control flow; returns the noised
-      `batch.whole` (see `noise_joined`, which callers use).
+      `batch.whole` (see `noise_batch`, which callers use).
     defaults: the paper's parameters; every one can be overridden.
     case_only: the scheme only changes letter case, so it is the identity on
       text without case (Arabic, Devanagari, Thai, CJK, ...). A report should
@@ -425,7 +425,7 @@ class NoiseScheme:
       caseless text it only inserts spaces).
     description: one line for reports.
     grows_empty_fields: the scheme turns an empty text into a non-empty one
-      (antspeak's closing space), so `noise_joined` restores empty fields.
+      (antspeak's closing space), so `noise_batch` restores empty fields.
   """
   name: str
   impl: Callable[..., tf.Tensor]
@@ -449,28 +449,20 @@ class NoiseScheme:
     self.validate(params)
     return params
 
-  def noise_joined(self, joined: tf.Tensor, seeds: tf.Tensor,
-                   params: Mapping[str, Any], num_fields: int = 1
-                   ) -> tf.Tensor:
-    """The noised fields [B, num_fields] of a batch of joined texts.
+  def noise_batch(self, batch: text_batch.TextBatch,
+                  params: Mapping[str, Any], count: tf.Tensor) -> tf.Tensor:
+    """The `count` noised texts (or fields) of a laid-out batch.
 
-    Args:
-      joined: string [B]; each `num_fields` valid UTF-8 fields joined by
-        `FIELD_SEPARATOR` (which no field may hold).
-      seeds: int64 [B], one per joined text (`example_seed`).
-      params: from `self.params`.
-      num_fields: fields per joined text.
-
-    The batch is noised in one pass (`text_batch`); each joined text's noise
-    depends only on it and its seed. Empty fields stay empty.
+    `batch` holds valid UTF-8 texts (`text_batch.is_well_formed`), each
+    possibly several fields joined by `FIELD_SEPARATOR`; `count` is the
+    number of fields in all. `params` come from `self.params`. Each text's
+    noise depends only on it and its seed. Empty fields stay empty.
     """
-    batch = text_batch.layout(joined, seeds)
-    count = tf.size(joined) * num_fields
     fields = text_batch.split(self.impl(batch, **params), count)
     if self.grows_empty_fields:
       fields = tf.where(tf.equal(text_batch.split(batch.whole, count), ""), "",
                         fields)
-    return tf.reshape(fields, [-1, num_fields])
+    return fields
 
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
             params: Mapping[str, Any]) -> tf.Tensor:
@@ -481,14 +473,13 @@ class NoiseScheme:
     seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
                             tf.shape(texts))
     flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
-    free = tf.reduce_all(
-        utf8_ops.is_joined_valid_utf8(flat, 1, _SEPARATOR_BYTE))
-    check = tf.raw_ops.Assert(condition=free, data=[
-        f"noise {self.name}: texts must not hold U+001F (reserved: it "
-        "separates texts and fields while noising)"])
-    with tf.control_dependencies([check]):
-      flat = tf.identity(flat)
-    noised = self.noise_joined(flat, tf.reshape(seeds, [-1]), params)
+    batch = text_batch.layout(flat, tf.reshape(seeds, [-1]))
+    check = tf.raw_ops.Assert(
+        condition=text_batch.is_well_formed(batch, tf.size(flat)), data=[
+            f"noise {self.name}: texts must not hold U+001F (reserved: it "
+            "separates texts and fields while noising)"])
+    noised = self.noise_batch(text_batch.after(batch, check), params,
+                              tf.size(flat))
     return tf.reshape(noised, tf.shape(texts))
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],

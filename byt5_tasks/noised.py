@@ -40,6 +40,7 @@ import tensorflow as tf
 
 from byt5_tasks import batched_map
 from byt5_tasks import noise
+from byt5_tasks import text_batch
 from byt5_tasks import utf8_ops
 
 DEFAULT_FIELDS: Tuple[str, ...] = ("question", "context")
@@ -69,24 +70,26 @@ def _example_key(ex: Mapping[str, tf.Tensor], fields: Sequence[str],
       separator="\x1e")
 
 
-def _check_fields(joined: tf.Tensor, names: Sequence[str], keys: tf.Tensor
-                  ) -> tf.Operation:
+def _check_fields(batch: text_batch.TextBatch, joined: tf.Tensor,
+                  names: Sequence[str], keys: tf.Tensor) -> tf.Operation:
   """Fails, naming the examples and fields, unless the fields can be noised.
 
   `joined` [B] holds each example's fields joined by
-  `noise.FIELD_SEPARATOR`; each must be valid UTF-8 and free of that
-  separator. The error lists the keys of the examples that are not.
+  `noise.FIELD_SEPARATOR`, `batch` their layout; each field must be valid
+  UTF-8 and free of that separator. The batch is checked in one pass; only
+  if that fails are the examples checked one by one, for the error's list
+  of their keys.
   """
-  ok = utf8_ops.is_joined_valid_utf8(joined, len(names),
-                                     ord(noise.FIELD_SEPARATOR))
+  ok = text_batch.is_well_formed(batch, tf.size(joined) * len(names))
+  bad_keys = tf.cond(ok, lambda: tf.zeros([0], tf.string),
+                     lambda: tf.boolean_mask(keys, tf.logical_not(
+                         utf8_ops.is_joined_valid_utf8(
+                             joined, len(names), ord(noise.FIELD_SEPARATOR)))))
   problem = (f"has a field among ({', '.join(names)}) that is not valid "
              "UTF-8 or holds U+001F (the character that joins the fields for "
              "noising)")
-  # One Assert op: string data only, no control flow.
-  return tf.raw_ops.Assert(
-      condition=tf.reduce_all(ok),
-      data=["noise: example", tf.boolean_mask(keys, tf.logical_not(ok)),
-            problem])
+  return tf.raw_ops.Assert(condition=ok,
+                           data=["noise: example", bad_keys, problem])
 
 
 def noise_features(dataset: tf.data.Dataset,
@@ -149,9 +152,12 @@ def noise_features(dataset: tf.data.Dataset,
     seeds = noise.example_seed(noise_seed, keys, scheme)
     joined = tf.strings.join([batch[f] for f in fields],
                              separator=noise.FIELD_SEPARATOR)
-    with tf.control_dependencies([_check_fields(joined, fields, keys)]):
-      joined = tf.identity(joined)
-    noised = spec.noise_joined(joined, seeds, resolved, len(fields))
+    layout = text_batch.layout(joined, seeds)
+    layout = text_batch.after(layout,
+                              _check_fields(layout, joined, fields, keys))
+    noised = tf.reshape(
+        spec.noise_batch(layout, resolved, tf.size(joined) * len(fields)),
+        [-1, len(fields)])
     out = dict(batch)
     for i, field in enumerate(fields):
       out[field] = noised[:, i]

@@ -41,8 +41,31 @@ def layout(texts: tf.Tensor, seeds: tf.Tensor) -> TextBatch:
   return TextBatch(whole, utf8_ops.to_bytes(whole), keys, starts)
 
 
+def _parts(whole: tf.Tensor) -> tf.Tensor:
+  # The raw op's values are the parts in order; `tf.strings.split` would
+  # build and check a RaggedTensor around them.
+  return tf.raw_ops.StringSplitV2(input=tf.reshape(whole, [1]),
+                                  sep=FIELD_SEPARATOR).values
+
+
 def split(whole: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
   """The first `count` texts of a noised `whole`, cut at the separators."""
-  parts = tf.raw_ops.StringSplitV2(input=tf.reshape(whole, [1]),
-                                   sep=FIELD_SEPARATOR).values
-  return parts[:count]
+  return _parts(whole)[:count]
+
+
+def is_well_formed(batch: TextBatch, count: tf.Tensor) -> tf.Tensor:
+  """Whether the batch is valid UTF-8 holding exactly `count` texts.
+
+  The texts were joined with FIELD_SEPARATOR (`count` may count fields
+  joined by it), so a wrong count means some text held the separator. One
+  regex pass over the batch costs a fraction of one per text.
+  """
+  return tf.logical_and(utf8_ops.is_valid_utf8(batch.whole),
+                        tf.equal(tf.size(_parts(batch.whole)), count + 1))
+
+
+def after(batch: TextBatch, op: tf.Operation) -> TextBatch:
+  """`batch`, whose tensors are used only once `op` (a check) has run."""
+  with tf.control_dependencies([op]):
+    return TextBatch(*(tf.identity(getattr(batch, field.name))
+                       for field in dataclasses.fields(batch)))

@@ -1,0 +1,50 @@
+"""Tests for byt5_tasks.text_batch: the one-string layout of a batch."""
+import pytest
+import tensorflow as tf
+
+from byt5_tasks import draws
+from byt5_tasks import text_batch
+
+
+def test_layout_keys_each_byte_by_its_texts_seed_and_offset():
+  texts = ["ab", "", "ü€"]
+  seeds = [5, 2**63 - 1, -7]
+  batch = text_batch.layout(tf.constant(texts), tf.constant(seeds, tf.int64))
+  assert batch.whole.numpy() == "ab\x1f\x1fü€\x1f".encode()
+  assert batch.data.numpy().tobytes() == batch.whole.numpy()
+  assert batch.starts.numpy().tolist() == [0, 3, 4, 10]
+  expected = []
+  for text, seed in zip(texts, seeds):
+    masked = seed & draws.SEED_MASK
+    expected += [masked + i for i in range(len(text.encode()) + 1)]
+  assert batch.keys.numpy().tolist() == expected
+
+
+def test_split_gives_the_texts_back():
+  texts = ["a\x1fb", "", "c"]  # Three texts of fields: a, b, (empty), c.
+  batch = text_batch.layout(tf.constant(texts), tf.zeros([3], tf.int64))
+  assert text_batch.split(batch.whole, 4).numpy().tolist() == [
+      b"a", b"b", b"", b"c"]
+
+
+def test_is_well_formed():
+  def check(texts, count):
+    batch = text_batch.layout(tf.constant(texts, tf.string),
+                              tf.zeros([len(texts)], tf.int64))
+    return bool(text_batch.is_well_formed(batch, count).numpy())
+  assert check(["q\x1fc", "\x1f"], 4)  # Two texts of two fields each.
+  assert not check(["q\x1fc", "x\x1fy\x1fz"], 4)  # A field held U+001F.
+  assert not check([b"ok", b"bad \xc3"], 2)  # Truncated UTF-8.
+  assert check([], 0)
+
+
+def test_after_runs_the_check_first():
+  @tf.function
+  def checked_whole(ok):
+    batch = text_batch.layout(tf.constant(["x"]), tf.zeros([1], tf.int64))
+    check = tf.raw_ops.Assert(condition=ok, data=["checked first"])
+    return text_batch.after(batch, check).whole
+
+  assert checked_whole(tf.constant(True)).numpy() == b"x\x1f"
+  with pytest.raises(tf.errors.InvalidArgumentError, match="checked first"):
+    checked_whole(tf.constant(False))
