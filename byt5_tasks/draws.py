@@ -51,7 +51,7 @@ def threshold(rate: float) -> int:
 
 
 def bucket(draws: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
-  """For draws below `threshold(rate)`, which of `buckets` equal parts holds each.
+  """For draws below `threshold(rate)`: which of `buckets` equal parts.
 
   A draw conditioned on being below the threshold is uniform below it, so
   this reuses the selection draw instead of spending a second one. Returns

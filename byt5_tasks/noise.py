@@ -2,8 +2,8 @@
 
 Each scheme maps UTF-8 strings to noised strings and works on characters,
 i.e. Unicode code points, not bytes. The ops are plain graph ops (no
-`tf.py_function` and no control flow), so they run inside a `tf.data`
-pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
+`tf.py_function`; one `tf.cond`, in `random_case`), so they run inside a
+`tf.data` pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
 A scheme noises a batch of texts at once (`NoiseScheme.noise_batch`): the
 texts are laid out as one string (`byt5_tasks.text_batch`), so a few dozen
@@ -57,6 +57,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from byt5_tasks import case_ops
 from byt5_tasks import case_table
 from byt5_tasks import draws
 from byt5_tasks import text_batch
@@ -66,9 +67,6 @@ _SPACE = 0x20
 _INT64_MAX = 2**63 - 1
 FIELD_SEPARATOR = text_batch.FIELD_SEPARATOR
 _SEPARATOR_BYTE = text_batch.SEPARATOR_BYTE
-# `random_case` decodes every character once multi-byte characters start
-# more than 1 in this many bytes (measured crossover: ~1 in 4 to 1 in 3).
-_MULTI_BYTE_SHARE = 5
 
 
 # ------------------------------- randomness -----------------------------------
@@ -103,15 +101,16 @@ def _candidates(data: tf.Tensor) -> tf.Tensor:
   continuation bytes (0x80-0xBF) and the separator. Arithmetic on the bytes
   (a 256-entry table gather costs more per byte).
   """
-  starts = tf.not_equal(tf.bitwise.bitwise_and(data, tf.constant(0xC0, tf.uint8)),
-                        tf.constant(0x80, tf.uint8))
-  return tf.logical_and(starts,
-                        tf.not_equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8)))
+  starts = tf.not_equal(
+      tf.bitwise.bitwise_and(data, tf.constant(0xC0, tf.uint8)),
+      tf.constant(0x80, tf.uint8))
+  return tf.logical_and(
+      starts, tf.not_equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8)))
 
 
 def _select(batch: text_batch.TextBatch, rate: float
             ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """Characters chosen with probability `rate`: offsets, their draws, candidates.
+  """Characters chosen with probability `rate`: offsets, draws, candidates.
 
   Returns the int64 offsets (in `batch.whole`) of the chosen characters, the
   32-bit draws that chose them (a character uses the draw of its first byte)
@@ -122,25 +121,6 @@ def _select(batch: text_batch.TextBatch, rate: float
   chosen = utf8_ops.where(tf.logical_and(
       candidates, u < tf.constant(draws.threshold(rate), tf.uint64)))
   return chosen, utf8_ops.gather(u, chosen), candidates
-
-
-def _with_zero(values: tf.Tensor) -> tf.Tensor:
-  return tf.concat([tf.constant([0], tf.int64), values], 0)
-
-
-def _then_zero(values: tf.Tensor) -> tf.Tensor:
-  return tf.concat([values, tf.constant([0], tf.int64)], 0)
-
-
-def _with_end(values: tf.Tensor, end: Any = utf8_ops.TO_END) -> tf.Tensor:
-  end = (tf.constant([end], tf.int64) if isinstance(end, int) else
-         tf.reshape(tf.cast(end, tf.int64), [1]))
-  return tf.concat([values, end], 0)
-
-
-def _interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
-  """[first[0], second[0], first[1], second[1], ...] of equal-size vectors."""
-  return tf.reshape(tf.stack([first, second], 1), [-1])
 
 
 # ------------------------------- schemes --------------------------------------
@@ -155,7 +135,8 @@ def _drop(batch, rate=0.1):
   chosen, _, _ = _select(batch, rate)
   after = chosen + utf8_ops.character_lengths(batch.data, chosen)
   # Keep the ranges between dropped characters.
-  return utf8_ops.join_pieces(batch.whole, _with_zero(after), _with_end(chosen))
+  return utf8_ops.join_pieces(batch.whole, utf8_ops.with_zero(after),
+                              utf8_ops.with_end(chosen))
 
 
 def _random_characters(batch, chosen, candidates):
@@ -200,8 +181,11 @@ def _add_drop_mutate(batch, rate=0.1, alphabet=None):
   # Pieces: text up to each chosen character, then the random one (or
   # nothing); the last text piece is followed by an empty one.
   return utf8_ops.join_pieces(
-      source, _interleave(_with_zero(resume), _then_zero(random_begin)),
-      _interleave(_with_end(chosen, text_end), _then_zero(random_end)))
+      source,
+      utf8_ops.interleave(utf8_ops.with_zero(resume),
+                          utf8_ops.then_zero(random_begin)),
+      utf8_ops.interleave(utf8_ops.with_end(chosen, text_end),
+                          utf8_ops.then_zero(random_end)))
 
 
 def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
@@ -215,10 +199,11 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
   slots = tf.constant(list(range(1, max_repeats + 1)), tf.int64)
   copy_end = chosen[:, None] + tf.cast(extra[:, None] >= slots,
                                        tf.int64) * length[:, None]
-  begin = tf.concat([_with_zero(after)[:, None], tf.concat(
+  begin = tf.concat([utf8_ops.with_zero(after)[:, None], tf.concat(
       [tf.broadcast_to(chosen[:, None], tf.shape(copy_end)),
        tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
-  end = tf.concat([_with_end(after, tf.size(batch.data))[:, None], tf.concat(
+  last = utf8_ops.with_end(after, tf.size(batch.data))
+  end = tf.concat([last[:, None], tf.concat(
       [copy_end, tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
   return utf8_ops.gather_ranges(batch.data, tf.reshape(begin, [-1]),
                                 tf.reshape(end, [-1]))
@@ -242,111 +227,15 @@ def _uppercase(batch):
   return tf.strings.upper(batch.whole, encoding="utf-8")
 
 
-def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
-  """ASCII letters upper- (where `upper`) or lowercased; other bytes kept."""
-  lower = tf.bitwise.bitwise_or(data, tf.constant(0x20, tf.uint8))
-  letter = tf.logical_and(lower >= tf.constant(ord("a"), tf.uint8),
-                          lower <= tf.constant(ord("z"), tf.uint8))
-  cased = tf.where(upper, tf.bitwise.bitwise_and(
-      data, tf.constant(0xDF, tf.uint8)), lower)
-  return tf.where(letter, cased, data)
-
-
-def _code_points(data: tf.Tensor, leads: tf.Tensor
-                 ) -> Tuple[tf.Tensor, tf.Tensor]:
-  """Code points (int32) and byte lengths (int64) of the multi-byte UTF-8
-  characters starting at offsets `leads` of valid UTF-8 `data`."""
-  padded = tf.concat([data, tf.zeros([3], tf.uint8)], 0)
-  b0, b1, b2, b3 = (tf.cast(utf8_ops.gather(padded, leads + i), tf.int32)
-                    for i in range(4))
-  tail = lambda b: tf.bitwise.bitwise_and(b, 0x3F)
-  shift = tf.bitwise.left_shift
-  two = tf.bitwise.bitwise_or(shift(tf.bitwise.bitwise_and(b0, 0x1F), 6),
-                              tail(b1))
-  three = tf.bitwise.bitwise_or(shift(tf.bitwise.bitwise_and(b0, 0x0F), 12),
-                                tf.bitwise.bitwise_or(shift(tail(b1), 6),
-                                                      tail(b2)))
-  four = tf.bitwise.bitwise_or(
-      shift(tf.bitwise.bitwise_and(b0, 0x07), 18),
-      tf.bitwise.bitwise_or(shift(tail(b1), 12),
-                            tf.bitwise.bitwise_or(shift(tail(b2), 6),
-                                                  tail(b3))))
-  code_points = tf.where(b0 < 0xE0, two, tf.where(b0 < 0xF0, three, four))
-  lengths = 2 + tf.cast(b0 >= 0xE0, tf.int64) + tf.cast(b0 >= 0xF0, tf.int64)
-  return code_points, lengths
-
-
-def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor,
-                   table: case_table.CaseTable
-                   ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """Where each character's chosen mapping lies in `table.blob`, and whether
-  it has case (-1 ranges otherwise)."""
-  code_points = tf.minimum(code_points, case_table.MAX_CASED)
-  entry = utf8_ops.gather(tf.constant(table.offsets),
-                          tf.bitwise.right_shift(code_points,
-                                                 case_table.BLOCK_BITS))
-  row = 2 * (entry + code_points) + tf.cast(upper, tf.int32)
-  mapped_begin = utf8_ops.gather(tf.constant(table.begins), row)
-  mapped_end = utf8_ops.gather(tf.constant(table.ends), row)
-  return mapped_begin, mapped_end, mapped_begin >= 0
-
-
-def _random_case_bytes(batch, leads, upper, table):
-  """`_random_case` for mostly-ASCII text: ASCII letters by byte arithmetic,
-  each multi-byte character (at offsets `leads`) decoded from its bytes."""
-  data = batch.data
-  ascii_cased = _ascii_case(data, upper)
-  code_points, lengths = _code_points(data, leads)
-  mapped_begin, mapped_end, cased = _case_mappings(
-      code_points, utf8_ops.gather(upper, leads), table)
-  # Pieces: the (ASCII-mapped) bytes up to each multi-byte character, then
-  # its mapping, whose bytes follow the texts' in one buffer (or its own
-  # bytes if it has no case); then the rest.
-  size = tf.size(data, out_type=tf.int64)
-  after = leads + lengths
-  return utf8_ops.gather_ranges(
-      tf.concat([ascii_cased, tf.constant(table.blob_bytes)], 0),
-      _interleave(_with_zero(after),
-                  _then_zero(tf.where(cased, mapped_begin + size, leads))),
-      _interleave(_with_end(leads, size),
-                  _then_zero(tf.where(cased, mapped_end + size, after))))
-
-
-def _random_case_decoded(batch, upper, table):
-  """`_random_case` for text with many multi-byte characters: one decode."""
-  _, code_points, begins = tf.raw_ops.UnicodeDecodeWithOffsets(
-      input=tf.reshape(batch.whole, [1]), input_encoding="UTF-8")
-  size = tf.size(batch.data, out_type=tf.int64)
-  ends = _with_end(begins[1:], size)
-  mapped_begin, mapped_end, cased = _case_mappings(
-      code_points, utf8_ops.gather(upper, begins), table)
-  # The mappings' bytes follow the texts' in one buffer.
-  data = tf.concat([batch.data, tf.constant(table.blob_bytes)], 0)
-  return utf8_ops.gather_ranges(data,
-                                tf.where(cased, mapped_begin + size, begins),
-                                tf.where(cased, mapped_end + size, ends))
-
-
 def _random_case(batch, rate=0.5):
   """Each character replaced by its own upper- or lowercase mapping.
 
-  The mappings come from `case_table` by code point (a mapping may have
-  another length: "ß" -> "SS"); caseless characters keep their bytes. Two
-  equivalent implementations (tested against each other): byte arithmetic
-  with a per-character decode of the few multi-byte characters, cheaper for
-  mostly-ASCII batches, and one decode of every character, cheaper for other
-  scripts; `tf.cond` picks one per batch. Either way the character at byte
-  offset i of a text is uppercased iff its draw i is below the rate.
+  The character at byte offset i of a text is uppercased iff its draw i is
+  below the rate (`case_ops.map_case`).
   """
-  table = case_table.case_table()
   upper = draws.bits(batch.keys) < tf.constant(draws.threshold(rate),
                                                tf.uint64)
-  leads = utf8_ops.where(batch.data >= tf.constant(0xC0, tf.uint8))
-  mostly_ascii = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
-  return tf.cond(
-      mostly_ascii,
-      lambda: _random_case_bytes(batch, leads, upper, table),
-      lambda: _random_case_decoded(batch, upper, table))
+  return case_ops.map_case(batch, upper)
 
 
 def _public(name: str, doc: str) -> Callable[..., tf.Tensor]:

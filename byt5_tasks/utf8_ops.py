@@ -8,7 +8,7 @@ byte, and output is assembled from byte ranges of existing strings
 (`join_pieces`) or from a byte vector (`bytes_to_string`). These helpers
 assume valid UTF-8; `is_valid_utf8` checks that first.
 """
-from typing import Optional
+from typing import Any, Optional
 
 import tensorflow as tf
 
@@ -99,6 +99,31 @@ def where(mask: tf.Tensor) -> tf.Tensor:
 
 # As a range end for `join_pieces`: up to the end of the string.
 TO_END = 2**62
+
+
+# Piece lists for `join_pieces` and `gather_ranges`.
+
+
+def with_zero(values: tf.Tensor) -> tf.Tensor:
+  """`values` (int64) with a 0 in front: the first piece starts at 0."""
+  return tf.concat([tf.constant([0], tf.int64), values], 0)
+
+
+def then_zero(values: tf.Tensor) -> tf.Tensor:
+  """`values` (int64) with a 0 after them (an empty piece)."""
+  return tf.concat([values, tf.constant([0], tf.int64)], 0)
+
+
+def with_end(values: tf.Tensor, end: Any = TO_END) -> tf.Tensor:
+  """`values` (int64) with `end` (an int or scalar tensor) after them."""
+  end = (tf.constant([end], tf.int64) if isinstance(end, int) else
+         tf.reshape(tf.cast(end, tf.int64), [1]))
+  return tf.concat([values, end], 0)
+
+
+def interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
+  """[first[0], second[0], first[1], second[1], ...] of equal-size vectors."""
+  return tf.reshape(tf.stack([first, second], 1), [-1])
 
 
 def join_pieces(source: tf.Tensor, begin: tf.Tensor, end: tf.Tensor

@@ -5,10 +5,8 @@ import random
 import pytest
 import tensorflow as tf
 
-from byt5_tasks import case_table
 from byt5_tasks import draws
 from byt5_tasks import noise
-from byt5_tasks import text_batch
 from draw_reference import splitmix64_bits
 
 # Texts whose characters are all distinct make every edit visible.
@@ -325,23 +323,3 @@ def test_bad_params_are_rejected(scheme, params, message):
 def test_unknown_scheme():
   with pytest.raises(ValueError, match="unknown noise scheme 'typo'"):
     noise.get_scheme("typo")
-
-
-@pytest.mark.parametrize("texts", [
-    ["plain ASCII text, Some Words", "", "x"],  # Byte arithmetic.
-    ["Грамматика русского языка", "Γειά σου κόσμε ΣΑΣ", "你好，世界"],  # Decode.
-    ["Straße İzmir ılık 30 \u212a ǅemal", "mostly ascii, few ü", "😀 e\u0301"],
-])
-def test_random_case_implementations_agree(texts):
-  # random_case picks one of two implementations per batch by its share of
-  # multi-byte characters; both must give the same output on any text.
-  seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
-  batch = text_batch.layout(tf.constant(texts), seeds)
-  upper = draws.bits(batch.keys) < tf.constant(draws.threshold(0.5), tf.uint64)
-  leads = tf.squeeze(tf.where(batch.data >= 0xC0), 1)
-  table = case_table.case_table()
-  by_bytes = noise._random_case_bytes(batch, leads, upper, table).numpy()
-  decoded = noise._random_case_decoded(batch, upper, table).numpy()
-  assert by_bytes == decoded
-  assert by_bytes.decode().split("\x1f")[:3] == [
-      t.decode() for t in noise.random_case(tf.constant(texts), seeds).numpy()]

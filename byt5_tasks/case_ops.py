@@ -1,0 +1,124 @@
+"""Per-character case mapping of a text batch, as TF ops.
+
+`random_case` upper- or lowercases every character on its own, so each
+character's output comes from `case_table` by its code point (a mapping may
+have another length: "ß" -> "SS"; caseless characters keep their bytes).
+Two equivalent implementations (tested against each other) cost very
+differently by script: for mostly-ASCII text, ASCII letters by byte
+arithmetic and a per-character decode of the few multi-byte characters;
+for other scripts, one decode of every character. `map_case` picks one per
+batch with `tf.cond`.
+"""
+from typing import Tuple
+
+import tensorflow as tf
+
+from byt5_tasks import case_table
+from byt5_tasks import text_batch
+from byt5_tasks import utf8_ops
+
+# The byte-arithmetic path while multi-byte characters start in fewer than
+# 1 in this many bytes (measured crossover: about 1 in 4 to 1 in 3).
+_MULTI_BYTE_SHARE = 5
+
+
+def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
+  """ASCII letters upper- (where `upper`) or lowercased; other bytes kept."""
+  lower = tf.bitwise.bitwise_or(data, tf.constant(0x20, tf.uint8))
+  letter = tf.logical_and(lower >= tf.constant(ord("a"), tf.uint8),
+                          lower <= tf.constant(ord("z"), tf.uint8))
+  cased = tf.where(upper, tf.bitwise.bitwise_and(
+      data, tf.constant(0xDF, tf.uint8)), lower)
+  return tf.where(letter, cased, data)
+
+
+def _code_points(data: tf.Tensor, leads: tf.Tensor
+                 ) -> Tuple[tf.Tensor, tf.Tensor]:
+  """Code points (int32) and byte lengths (int64) of the multi-byte UTF-8
+  characters starting at offsets `leads` of valid UTF-8 `data`."""
+  padded = tf.concat([data, tf.zeros([3], tf.uint8)], 0)
+  b0, b1, b2, b3 = (tf.cast(utf8_ops.gather(padded, leads + i), tf.int32)
+                    for i in range(4))
+  tail = lambda b: tf.bitwise.bitwise_and(b, 0x3F)
+  shift = tf.bitwise.left_shift
+  two = tf.bitwise.bitwise_or(shift(tf.bitwise.bitwise_and(b0, 0x1F), 6),
+                              tail(b1))
+  three = tf.bitwise.bitwise_or(shift(tf.bitwise.bitwise_and(b0, 0x0F), 12),
+                                tf.bitwise.bitwise_or(shift(tail(b1), 6),
+                                                      tail(b2)))
+  four = tf.bitwise.bitwise_or(
+      shift(tf.bitwise.bitwise_and(b0, 0x07), 18),
+      tf.bitwise.bitwise_or(shift(tail(b1), 12),
+                            tf.bitwise.bitwise_or(shift(tail(b2), 6),
+                                                  tail(b3))))
+  code_points = tf.where(b0 < 0xE0, two, tf.where(b0 < 0xF0, three, four))
+  lengths = 2 + tf.cast(b0 >= 0xE0, tf.int64) + tf.cast(b0 >= 0xF0, tf.int64)
+  return code_points, lengths
+
+
+def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor,
+                   table: case_table.CaseTable
+                   ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+  """Where each character's chosen mapping lies in `table.blob`, and whether
+  it has case (-1 ranges otherwise)."""
+  code_points = tf.minimum(code_points, case_table.MAX_CASED)
+  entry = utf8_ops.gather(tf.constant(table.offsets),
+                          tf.bitwise.right_shift(code_points,
+                                                 case_table.BLOCK_BITS))
+  row = 2 * (entry + code_points) + tf.cast(upper, tf.int32)
+  mapped_begin = utf8_ops.gather(tf.constant(table.begins), row)
+  mapped_end = utf8_ops.gather(tf.constant(table.ends), row)
+  return mapped_begin, mapped_end, mapped_begin >= 0
+
+
+def _map_case_by_bytes(batch, leads, upper, table):
+  """`map_case` for mostly-ASCII text: ASCII letters by byte arithmetic,
+  each multi-byte character (at offsets `leads`) decoded from its bytes."""
+  data = batch.data
+  ascii_cased = _ascii_case(data, upper)
+  code_points, lengths = _code_points(data, leads)
+  mapped_begin, mapped_end, cased = _case_mappings(
+      code_points, utf8_ops.gather(upper, leads), table)
+  # Pieces: the (ASCII-mapped) bytes up to each multi-byte character, then
+  # its mapping, whose bytes follow the texts' in one buffer (or its own
+  # bytes if it has no case); then the rest.
+  size = tf.size(data, out_type=tf.int64)
+  after = leads + lengths
+  begin = utf8_ops.interleave(
+      utf8_ops.with_zero(after),
+      utf8_ops.then_zero(tf.where(cased, mapped_begin + size, leads)))
+  end = utf8_ops.interleave(
+      utf8_ops.with_end(leads, size),
+      utf8_ops.then_zero(tf.where(cased, mapped_end + size, after)))
+  return utf8_ops.gather_ranges(
+      tf.concat([ascii_cased, tf.constant(table.blob_bytes)], 0), begin, end)
+
+
+def _map_case_decoded(batch, upper, table):
+  """`map_case` for text with many multi-byte characters: one decode."""
+  _, code_points, begins = tf.raw_ops.UnicodeDecodeWithOffsets(
+      input=tf.reshape(batch.whole, [1]), input_encoding="UTF-8")
+  size = tf.size(batch.data, out_type=tf.int64)
+  ends = utf8_ops.with_end(begins[1:], size)
+  mapped_begin, mapped_end, cased = _case_mappings(
+      code_points, utf8_ops.gather(upper, begins), table)
+  # The mappings' bytes follow the texts' in one buffer.
+  data = tf.concat([batch.data, tf.constant(table.blob_bytes)], 0)
+  return utf8_ops.gather_ranges(data,
+                                tf.where(cased, mapped_begin + size, begins),
+                                tf.where(cased, mapped_end + size, ends))
+
+
+def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
+  """The batch's `whole` with each character upper- or lowercased.
+
+  `upper` (bool, one per byte) says which, read at each character's first
+  byte.
+  """
+  table = case_table.case_table()
+  leads = utf8_ops.where(batch.data >= tf.constant(0xC0, tf.uint8))
+  mostly_ascii = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
+  return tf.cond(
+      mostly_ascii,
+      lambda: _map_case_by_bytes(batch, leads, upper, table),
+      lambda: _map_case_decoded(batch, upper, table))
