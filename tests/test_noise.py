@@ -323,3 +323,11 @@ def test_bad_params_are_rejected(scheme, params, message):
 def test_unknown_scheme():
   with pytest.raises(ValueError, match="unknown noise scheme 'typo'"):
     noise.get_scheme("typo")
+
+
+@pytest.mark.parametrize("scheme", ["drop", "antspeak"])
+def test_texts_holding_the_reserved_separator_are_rejected(scheme):
+  # U+001F ends each text of a noised batch; a text holding it would shift
+  # the texts after it, so the public functions refuse it.
+  with pytest.raises(tf.errors.InvalidArgumentError, match="U\\+001F"):
+    noise.SCHEMES[scheme](tf.constant(["fine", "a\x1fb"]), None)
