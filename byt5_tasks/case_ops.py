@@ -54,8 +54,7 @@ def _code_points(data: tf.Tensor, leads: tf.Tensor
                             tf.bitwise.bitwise_or(shift(tail(b2), 6),
                                                   tail(b3))))
   code_points = tf.where(b0 < 0xE0, two, tf.where(b0 < 0xF0, three, four))
-  lengths = 2 + tf.cast(b0 >= 0xE0, tf.int64) + tf.cast(b0 >= 0xF0, tf.int64)
-  return code_points, lengths
+  return code_points, utf8_ops.character_lengths(data, leads)
 
 
 def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor,

@@ -50,6 +50,11 @@ def threshold(rate: float) -> int:
   return min(round(rate * ONE), ONE)
 
 
+def happens(draws: tf.Tensor, rate: float) -> tf.Tensor:
+  """Whether each 32-bit draw is below `threshold(rate)`: probability `rate`."""
+  return draws < _uint64(threshold(rate))
+
+
 def bucket(draws: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
   """For draws below `threshold(rate)`: which of `buckets` equal parts.
 

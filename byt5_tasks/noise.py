@@ -97,15 +97,11 @@ def has_case(text: tf.Tensor) -> tf.Tensor:
 def _candidates(data: tf.Tensor) -> tf.Tensor:
   """Whether each byte begins a character a scheme may touch or draw.
 
-  That is every character but `FIELD_SEPARATOR`: bytes other than UTF-8
-  continuation bytes (0x80-0xBF) and the separator. Arithmetic on the bytes
-  (a 256-entry table gather costs more per byte).
+  That is every character but `FIELD_SEPARATOR`.
   """
-  starts = tf.not_equal(
-      tf.bitwise.bitwise_and(data, tf.constant(0xC0, tf.uint8)),
-      tf.constant(0x80, tf.uint8))
   return tf.logical_and(
-      starts, tf.not_equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8)))
+      utf8_ops.character_starts(data),
+      tf.not_equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8)))
 
 
 def _select(batch: text_batch.TextBatch, rate: float
@@ -118,8 +114,7 @@ def _select(batch: text_batch.TextBatch, rate: float
   """
   u = draws.bits(batch.keys)
   candidates = _candidates(batch.data)
-  chosen = utf8_ops.where(tf.logical_and(
-      candidates, u < tf.constant(draws.threshold(rate), tf.uint64)))
+  chosen = utf8_ops.where(tf.logical_and(candidates, draws.happens(u, rate)))
   return chosen, utf8_ops.gather(u, chosen), candidates
 
 
@@ -139,8 +134,9 @@ def _drop(batch, rate=0.1):
                               utf8_ops.with_end(chosen))
 
 
-def _random_characters(batch, chosen, candidates):
-  """Offsets of characters drawn uniformly from the same text as `chosen`."""
+def _random_characters(batch, chosen, candidates, pick):
+  """Offsets of characters drawn uniformly from the same text as `chosen`,
+  by the 32-bit draws `pick` (one per chosen character)."""
   offsets = utf8_ops.where(candidates)
   # The candidates of text t are offsets[first[t]:first[t + 1]]; a text with
   # a chosen character has at least that one.
@@ -149,8 +145,7 @@ def _random_characters(batch, chosen, candidates):
                          out_type=tf.int64) - 1
   low = utf8_ops.gather(first, text)
   count = utf8_ops.gather(first, text + 1) - low
-  pick = draws.below(draws.bits(utf8_ops.gather(batch.keys, chosen), 1), count)
-  return utf8_ops.gather(offsets, low + pick)
+  return utf8_ops.gather(offsets, low + draws.below(pick, count))
 
 
 def _add_drop_mutate(batch, rate=0.1, alphabet=None):
@@ -158,16 +153,16 @@ def _add_drop_mutate(batch, rate=0.1, alphabet=None):
   chosen, u, candidates = _select(batch, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
   action = draws.bucket(u, rate, 3)  # Insert, delete, replace.
+  pick = draws.bits(utf8_ops.gather(batch.keys, chosen), 1)
   if alphabet is None:  # A uniformly chosen character of the same text.
     source, text_end = batch.whole, utf8_ops.TO_END
-    random_begin = _random_characters(batch, chosen, candidates)
+    random_begin = _random_characters(batch, chosen, candidates, pick)
     random_length = utf8_ops.character_lengths(data, random_begin)
   else:  # The alphabet's characters, appended after the texts.
     source = tf.strings.join([batch.whole, alphabet])
     text_end = tf.size(data)
     encoded = [c.encode("utf-8") for c in alphabet]
-    index = draws.below(draws.bits(utf8_ops.gather(batch.keys, chosen), 1),
-                        len(encoded))
+    index = draws.below(pick, len(encoded))
     begins = [len(b"".join(encoded[:i])) for i in range(len(encoded))]
     random_begin = tf.size(data, tf.int64) + utf8_ops.gather(
         tf.constant(begins, tf.int64), index)
@@ -214,10 +209,7 @@ def _antspeak(batch):
   # A space before each character: (space or -1, byte) pairs, -1s removed.
   # The space before each text's separator is the text's closing space.
   codes = tf.cast(data, tf.int32)
-  space = utf8_ops.gather(
-      tf.constant([_SPACE if utf8_ops.starts_a_character(b) else -1
-                   for b in range(256)]),
-      codes)
+  space = tf.where(utf8_ops.character_starts(data), _SPACE, -1)
   pairs = tf.reshape(tf.stack([space, codes], 1), [-1])
   spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
   return utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
@@ -233,9 +225,7 @@ def _random_case(batch, rate=0.5):
   The character at byte offset i of a text is uppercased iff its draw i is
   below the rate (`case_ops.map_case`).
   """
-  upper = draws.bits(batch.keys) < tf.constant(draws.threshold(rate),
-                                               tf.uint64)
-  return case_ops.map_case(batch, upper)
+  return case_ops.map_case(batch, draws.happens(draws.bits(batch.keys), rate))
 
 
 def _public(name: str, doc: str) -> Callable[..., tf.Tensor]:
@@ -304,7 +294,7 @@ class NoiseScheme:
   Attributes:
     name: the scheme's name, used in task names (`{task}.noise_{name}`).
     impl: `impl(batch, **params) -> whole` for a `text_batch.TextBatch` of
-      valid UTF-8 texts, free of control flow; returns the noised
+      valid UTF-8 texts, graph ops only; returns the noised
       `batch.whole` (see `noise_batch`, which callers use).
     defaults: the paper's parameters; every one can be overridden.
     case_only: the scheme only changes letter case, so it is the identity on

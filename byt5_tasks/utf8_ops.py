@@ -68,13 +68,10 @@ def to_bytes(text: tf.Tensor) -> tf.Tensor:
   return tf.io.decode_raw(text, tf.uint8)
 
 
-def starts_a_character(byte: int) -> bool:
-  """Whether a UTF-8 byte begins a character (all but 0x80-0xBF).
-
-  For building 256-entry lookup tables: one gather on the bytes then
-  replaces several elementwise ops per example.
-  """
-  return not 0x80 <= byte < 0xC0
+def character_starts(data: tf.Tensor) -> tf.Tensor:
+  """Which bytes begin a character (everything but 0x80-0xBF), bool [n]."""
+  # As int8, continuation bytes are exactly the values below -64.
+  return tf.bitcast(data, tf.int8) >= -64
 
 
 def character_lengths(data: tf.Tensor, starts: tf.Tensor) -> tf.Tensor:

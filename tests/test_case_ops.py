@@ -19,7 +19,7 @@ def test_both_implementations_agree_and_random_case_uses_them(texts):
   # multi-byte characters; both must give the same output on any text.
   seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
   batch = text_batch.layout(tf.constant(texts), seeds)
-  upper = draws.bits(batch.keys) < tf.constant(draws.threshold(0.5), tf.uint64)
+  upper = draws.happens(draws.bits(batch.keys), 0.5)
   leads = tf.squeeze(tf.where(batch.data >= 0xC0), 1)
   table = case_table.case_table()
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table).numpy()  # pylint: disable=protected-access

@@ -51,3 +51,9 @@ def test_below_stays_in_range_and_covers_it():
   for count in (1, 3, 1000):
     got = draws.below(u, tf.constant(count, tf.int64)).numpy()
     assert got.min() == 0 and got.max() == count - 1
+
+
+def test_happens_below_the_threshold_only():
+  limit = draws.threshold(0.25)
+  u = tf.constant([0, limit - 1, limit, draws.ONE - 1], tf.uint64)
+  assert draws.happens(u, 0.25).numpy().tolist() == [True, True, False, False]

@@ -74,12 +74,10 @@ def test_bytes_to_string_round_trips_every_byte_value(size):
 
 
 def test_character_starts_and_lengths_match_python():
-  encoded = _MIXED.encode()
-  starts = [i for i, byte in enumerate(encoded)
-            if utf8_ops.starts_a_character(byte)]
+  data = utf8_ops.to_bytes(tf.constant(_MIXED))
+  starts = [int(i) for i in utf8_ops.where(utf8_ops.character_starts(data))]
   assert starts == [len(_MIXED[:i].encode()) for i in range(len(_MIXED))]
-  lengths = utf8_ops.character_lengths(
-      utf8_ops.to_bytes(tf.constant(_MIXED)), tf.constant(starts, tf.int64))
+  lengths = utf8_ops.character_lengths(data, tf.constant(starts, tf.int64))
   assert list(lengths.numpy()) == [len(c.encode()) for c in _MIXED]
 
 
