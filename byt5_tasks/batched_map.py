@@ -19,9 +19,12 @@ core, 50 chained adds: 12.7 ms per iterator unmarked, 2.8 ms marked. With
 int32 tensors among
 the function's inputs or outputs TensorFlow (2.21) then fails to build the
 iterator, so such functions keep the ordinary instantiation (tested).
-`Dataset.map` has no public switch for any of this, so `map_inline` builds
-tf.data's map dataset from its parts and falls back to `Dataset.map` where
-those internals differ.
+The function is also not marked as a "tf.data function" (as `Dataset.map`
+marks every function), so tf.data's graph rewrite, which runs at every
+iterator too, does not optimize its body (looking for nested datasets).
+`Dataset.map` has no public switch for any of this, so `map_inline` traces
+the function and builds tf.data's map dataset from its parts, and falls back
+to `Dataset.map` where those internals differ.
 """
 from typing import Callable, Dict, Mapping, Optional
 
@@ -32,16 +35,40 @@ Features = Dict[str, tf.Tensor]
 _FUNCTION_ATTRIBUTES = {"experimental_ints_on_device": True}
 
 
-def _has_int32(structure) -> bool:
-  return any(getattr(spec, "dtype", None) == tf.int32
-             for spec in tf.nest.flatten(structure))
+def _has_int32(specs) -> bool:
+  return any(getattr(spec, "dtype", None) == tf.int32 for spec in specs)
+
+
+def _trace(fn, input_spec, attributes: Mapping[str, bool]):
+  """`fn` traced as a function of the flat tensors of `input_spec`.
+
+  Returns the concrete function and the structure of `fn`'s output. It is
+  traced here rather than by tf.data's own wrapper, which marks every map
+  function as a tf.data function: tf.data's graph rewrite, run at every
+  iterator, then also optimizes its body, looking for datasets that a
+  function of plain tensor ops cannot hold.
+  """
+  # pylint: disable=g-import-not-at-top
+  from tensorflow.python.data.util import structure
+  # pylint: enable=g-import-not-at-top
+  output_spec = []
+
+  def flat_fn(*tensors):
+    out = fn(structure.from_compatible_tensor_list(input_spec, tensors))
+    output_spec.append(structure.type_spec_from_value(out))
+    return structure.to_tensor_list(output_spec[-1], out)
+
+  function = tf.function(
+      flat_fn, autograph=False, experimental_attributes=dict(attributes)
+  ).get_concrete_function(*structure.get_flat_tensor_specs(input_spec))
+  return function, output_spec[-1]
 
 
 def _inline_map_dataset(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
   """tf.data's MapDataset with an inline, single-device function."""
   # pylint: disable=g-import-not-at-top,protected-access
   from tensorflow.python.data.ops import dataset_ops
-  from tensorflow.python.data.ops import structured_function
+  from tensorflow.python.data.util import structure
   from tensorflow.python.ops import gen_dataset_ops
 
   class _InlineMapDataset(dataset_ops.UnaryDataset):
@@ -50,35 +77,28 @@ def _inline_map_dataset(dataset: tf.data.Dataset, fn) -> tf.data.Dataset:
     def __init__(self, input_dataset, map_func):
       self._input_dataset = input_dataset
       self._name = None
-
-      def wrap(attributes):
-        return structured_function.StructuredFunctionWrapper(
-            map_func, "Dataset.map()", dataset=input_dataset,
-            defun_kwargs=dict(attributes))
-
-      self._map_func = None
-      if not _has_int32(input_dataset.element_spec):
-        self._map_func = wrap(_FUNCTION_ATTRIBUTES)
-        if _has_int32(self._map_func.output_structure):
-          self._map_func = None
-      if self._map_func is None:  # The attribute fails on int32 in or out.
-        self._map_func = wrap({})
+      input_spec = input_dataset.element_spec
+      self.function, self._output_spec = None, None
+      if not _has_int32(structure.get_flat_tensor_specs(input_spec)):
+        self.function, self._output_spec = _trace(
+            map_func, input_spec, _FUNCTION_ATTRIBUTES)
+        if _has_int32(structure.get_flat_tensor_specs(self._output_spec)):
+          self.function = None
+      if self.function is None:  # The attribute fails on int32 in or out.
+        self.function, self._output_spec = _trace(map_func, input_spec, {})
       variant_tensor = gen_dataset_ops.map_dataset(
           input_dataset._variant_tensor,
-          self._map_func.function.captured_inputs,
-          f=self._map_func.function,
+          self.function.captured_inputs,
+          f=self.function,
           use_inter_op_parallelism=False,
           preserve_cardinality=True,
           force_synchronous=True,
           **self._common_args)
       super().__init__(input_dataset, variant_tensor)
 
-    def _functions(self):
-      return [self._map_func]
-
     @property
     def element_spec(self):
-      return self._map_func.output_structure
+      return self._output_spec
 
   return _InlineMapDataset(dataset, fn)
   # pylint: enable=g-import-not-at-top,protected-access

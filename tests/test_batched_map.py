@@ -63,8 +63,11 @@ def test_ragged_features_get_batches_of_one():
 def test_map_inline_marks_its_function_for_plain_instantiation():
   ds = batched_map.map_inline(tf.data.Dataset.range(4), lambda x: x * 2)
   assert list(ds.as_numpy_iterator()) == [0, 2, 4, 6]
-  attrs = ds._map_func.function.function_def.attr  # pylint: disable=protected-access
+  attrs = ds.function.function_def.attr
   assert attrs["experimental_ints_on_device"].b
+  # Not a "tf.data function", whose body tf.data's per-iterator graph rewrite
+  # would also optimize.
+  assert "_tf_data_function" not in attrs
 
 
 def test_map_inline_keeps_the_ordinary_instantiation_for_int32():
@@ -77,6 +80,6 @@ def test_map_inline_keeps_the_ordinary_instantiation_for_int32():
                  (with_int32, lambda ex: {"text": ex["text"]}),
                  (without, lambda ex: {**ex, "m": tf.constant(1, tf.int32)})):
     out = batched_map.map_inline(ds, fn)
-    attrs = out._map_func.function.function_def.attr  # pylint: disable=protected-access
+    attrs = out.function.function_def.attr
     assert "experimental_ints_on_device" not in attrs
     assert len(list(out.as_numpy_iterator())) == 3
