@@ -332,7 +332,7 @@ class NoiseScheme:
                   params: Mapping[str, Any], count: tf.Tensor) -> tf.Tensor:
     """The `count` noised texts (or fields) of a laid-out batch.
 
-    `batch` holds valid UTF-8 texts (`text_batch.is_well_formed`), each
+    `batch` holds valid UTF-8 texts free of `FIELD_SEPARATOR`, each
     possibly several fields joined by `FIELD_SEPARATOR`; `count` is the
     number of fields in all. `params` come from `self.params`. Each text's
     noise depends only on it and its seed. Empty fields stay empty.
@@ -354,7 +354,8 @@ class NoiseScheme:
     flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
     batch = text_batch.layout(flat, tf.reshape(seeds, [-1]))
     check = tf.raw_ops.Assert(
-        condition=text_batch.is_well_formed(batch, tf.size(flat)), data=[
+        condition=tf.reduce_all(utf8_ops.is_joined_valid_utf8(
+            flat, 1, _SEPARATOR_BYTE)), data=[
             f"noise {self.name}: texts must not hold U+001F (reserved: it "
             "separates texts and fields while noising)"])
     noised = self.noise_batch(text_batch.after(batch, check), params,

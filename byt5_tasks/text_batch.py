@@ -53,17 +53,6 @@ def split(whole: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
   return _parts(whole)[:count]
 
 
-def is_well_formed(batch: TextBatch, count: tf.Tensor) -> tf.Tensor:
-  """Whether the batch is valid UTF-8 holding exactly `count` texts.
-
-  The texts were joined with FIELD_SEPARATOR (`count` may count fields
-  joined by it), so a wrong count means some text held the separator. One
-  regex pass over the batch costs a fraction of one per text.
-  """
-  return tf.logical_and(utf8_ops.is_valid_utf8(batch.whole),
-                        tf.equal(tf.size(_parts(batch.whole)), count + 1))
-
-
 def after(batch: TextBatch, op: tf.Operation) -> TextBatch:
   """`batch`, whose tensors are used only once `op` (a check) has run."""
   with tf.control_dependencies([op]):

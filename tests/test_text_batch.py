@@ -27,17 +27,6 @@ def test_split_gives_the_texts_back():
       b"a", b"b", b"", b"c"]
 
 
-def test_is_well_formed():
-  def check(texts, count):
-    batch = text_batch.layout(tf.constant(texts, tf.string),
-                              tf.zeros([len(texts)], tf.int64))
-    return bool(text_batch.is_well_formed(batch, count).numpy())
-  assert check(["q\x1fc", "\x1f"], 4)  # Two texts of two fields each.
-  assert not check(["q\x1fc", "x\x1fy\x1fz"], 4)  # A field held U+001F.
-  assert not check([b"ok", b"bad \xc3"], 2)  # Truncated UTF-8.
-  assert check([], 0)
-
-
 def test_after_runs_the_check_first():
   @tf.function
   def checked_whole(ok):
