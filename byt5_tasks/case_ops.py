@@ -9,7 +9,7 @@ arithmetic and a per-character decode of the few multi-byte characters;
 for other scripts, one decode of every character. `map_case` picks one per
 batch with `tf.cond`.
 """
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 import tensorflow as tf
 
@@ -22,6 +22,24 @@ from byt5_tasks import utf8_ops
 # 50), slower for ru/el/ar/zh (1 in 2 to 1 in 3); the exact crossover was not
 # measured.
 _MULTI_BYTE_SHARE = 5
+
+
+class _Table(NamedTuple):
+  """`case_table.case_table()` as tensors (~110 KB of constants).
+
+  Made once, outside `map_case`'s `tf.cond`, so that the function holds one
+  copy rather than one per branch.
+  """
+  offsets: tf.Tensor  # int32
+  begins: tf.Tensor  # int32
+  ends: tf.Tensor  # int32
+  blob: tf.Tensor  # uint8
+
+
+def _table() -> _Table:
+  table = case_table.case_table()
+  return _Table(tf.constant(table.offsets), tf.constant(table.begins),
+                tf.constant(table.ends), tf.constant(table.blob_bytes))
 
 
 def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
@@ -57,18 +75,17 @@ def _code_points(data: tf.Tensor, leads: tf.Tensor
   return code_points, utf8_ops.character_lengths(data, leads)
 
 
-def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor,
-                   table: case_table.CaseTable
+def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor, table: _Table
                    ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
   """Where each character's chosen mapping lies in `table.blob`, and whether
   it has case (-1 ranges otherwise)."""
   code_points = tf.minimum(code_points, case_table.MAX_CASED)
-  entry = utf8_ops.gather(tf.constant(table.offsets),
+  entry = utf8_ops.gather(table.offsets,
                           tf.bitwise.right_shift(code_points,
                                                  case_table.BLOCK_BITS))
   row = 2 * (entry + code_points) + tf.cast(upper, tf.int32)
-  mapped_begin = utf8_ops.gather(tf.constant(table.begins), row)
-  mapped_end = utf8_ops.gather(tf.constant(table.ends), row)
+  mapped_begin = tf.cast(utf8_ops.gather(table.begins, row), tf.int64)
+  mapped_end = tf.cast(utf8_ops.gather(table.ends, row), tf.int64)
   return mapped_begin, mapped_end, mapped_begin >= 0
 
 
@@ -92,7 +109,7 @@ def _map_case_by_bytes(batch, leads, upper, table):
       utf8_ops.with_end(leads, size),
       utf8_ops.then_zero(tf.where(cased, mapped_end + size, after)))
   return utf8_ops.gather_ranges(
-      tf.concat([ascii_cased, tf.constant(table.blob_bytes)], 0), begin, end)
+      tf.concat([ascii_cased, table.blob], 0), begin, end)
 
 
 def _map_case_decoded(batch, upper, table):
@@ -104,7 +121,7 @@ def _map_case_decoded(batch, upper, table):
   mapped_begin, mapped_end, cased = _case_mappings(
       code_points, utf8_ops.gather(upper, begins), table)
   # The mappings' bytes follow the texts' in one buffer.
-  data = tf.concat([batch.data, tf.constant(table.blob_bytes)], 0)
+  data = tf.concat([batch.data, table.blob], 0)
   return utf8_ops.gather_ranges(data,
                                 tf.where(cased, mapped_begin + size, begins),
                                 tf.where(cased, mapped_end + size, ends))
@@ -116,7 +133,7 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   `upper` (bool, one per byte) says which, read at each character's first
   byte.
   """
-  table = case_table.case_table()
+  table = _table()
   leads = utf8_ops.where(batch.data >= tf.constant(0xC0, tf.uint8))
   mostly_ascii = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
   return tf.cond(

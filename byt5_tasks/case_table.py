@@ -31,8 +31,8 @@ MAX_CASED = 0x1FFFF  # Cased characters all lie in planes 0 and 1.
 class CaseTable:
   """Per-character lower/upper mappings; see the module docstring."""
   offsets: np.ndarray  # int32 [(MAX_CASED >> BLOCK_BITS) + 1]
-  begins: np.ndarray  # int64 [2 * entries]; -1: caseless
-  ends: np.ndarray  # int64 [2 * entries]
+  begins: np.ndarray  # int32 [2 * entries]; -1: caseless
+  ends: np.ndarray  # int32 [2 * entries]
   blob: bytes  # The mappings' UTF-8 bytes, back to back.
 
   @property
@@ -63,8 +63,8 @@ def case_table() -> CaseTable:
       [row_of.get(block, 0) * block_size - (block << BLOCK_BITS)
        for block in range((MAX_CASED >> BLOCK_BITS) + 1)], np.int32)
   size = 2 * block_size * (len(blocks) + 1)
-  begins = np.full(size, -1, np.int64)
-  ends = np.full(size, -1, np.int64)
+  begins = np.full(size, -1, np.int32)
+  ends = np.full(size, -1, np.int32)
   blob = bytearray()
   for cp in cased:
     entry = int(offsets[cp >> BLOCK_BITS]) + cp

@@ -3,7 +3,6 @@ import pytest
 import tensorflow as tf
 
 from byt5_tasks import case_ops
-from byt5_tasks import case_table
 from byt5_tasks import draws
 from byt5_tasks import noise
 from byt5_tasks import text_batch
@@ -21,7 +20,7 @@ def test_both_implementations_agree_and_random_case_uses_them(texts):
   batch = text_batch.layout(tf.constant(texts), seeds)
   upper = draws.happens(draws.bits(batch.keys), 0.5)
   leads = tf.squeeze(tf.where(batch.data >= 0xC0), 1)
-  table = case_table.case_table()
+  table = case_ops._table()  # pylint: disable=protected-access
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table).numpy()  # pylint: disable=protected-access
   decoded = case_ops._map_case_decoded(batch, upper, table).numpy()  # pylint: disable=protected-access
   assert by_bytes == decoded
