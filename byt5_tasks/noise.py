@@ -207,10 +207,15 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
 def _antspeak(batch):
   data = utf8_ops.to_bytes(tf.strings.upper(batch.whole, encoding="utf-8"))
   # A space before each character: (space or -1, byte) pairs, -1s removed.
-  # The space before each text's separator is the text's closing space.
+  # The space before each text's separator is the text's closing space; an
+  # empty text (a separator at a text's start) gets none and stays empty.
+  separator = tf.equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8))
+  text_start = tf.concat([[True], separator[:-1]], 0)
+  spaced_here = tf.logical_and(utf8_ops.character_starts(data), tf.logical_not(
+      tf.logical_and(separator, text_start)))
   codes = tf.cast(data, tf.int32)
-  space = tf.where(utf8_ops.character_starts(data), _SPACE, -1)
-  pairs = tf.reshape(tf.stack([space, codes], 1), [-1])
+  pairs = tf.reshape(tf.stack([tf.where(spaced_here, _SPACE, -1), codes], 1),
+                     [-1])
   spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
   return utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
 
@@ -303,8 +308,6 @@ class NoiseScheme:
     uses_case: the scheme changes letter case at all (`antspeak` does, and on
       caseless text it only inserts spaces).
     description: one line for reports.
-    grows_empty_fields: the scheme turns an empty text into a non-empty one
-      (antspeak's closing space), so `noise_batch` restores empty fields.
   """
   name: str
   impl: Callable[..., tf.Tensor]
@@ -313,7 +316,6 @@ class NoiseScheme:
   uses_case: bool
   description: str
   validate: Callable[[Mapping[str, Any]], None] = lambda params: None
-  grows_empty_fields: bool = False
 
   def params(self, overrides: Optional[Mapping[str, Any]] = None
              ) -> Dict[str, Any]:
@@ -337,11 +339,7 @@ class NoiseScheme:
     number of fields in all. `params` come from `self.params`. Each text's
     noise depends only on it and its seed. Empty fields stay empty.
     """
-    fields = text_batch.split(self.impl(batch, **params), count)
-    if self.grows_empty_fields:
-      fields = tf.where(tf.equal(text_batch.split(batch.whole, count), ""), "",
-                        fields)
-    return fields
+    return text_batch.split(self.impl(batch, **params), count)
 
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
             params: Mapping[str, Any]) -> tf.Tensor:
@@ -388,8 +386,7 @@ SCHEMES: Mapping[str, NoiseScheme] = {
             validate=_check_repetitions),
         NoiseScheme(
             "antspeak", _antspeak, {}, case_only=False, uses_case=True,
-            description="uppercased, every character padded with spaces",
-            grows_empty_fields=True),
+            description="uppercased, every character padded with spaces"),
         NoiseScheme(
             "uppercase", _uppercase, {}, case_only=True, uses_case=True,
             description="whole text uppercased"),
