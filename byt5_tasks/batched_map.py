@@ -26,6 +26,7 @@ iterator too, does not optimize its body (looking for nested datasets).
 the function and builds tf.data's map dataset from its parts, and falls back
 to `Dataset.map` where those internals differ.
 """
+import re
 from typing import Callable, Dict, Mapping, Optional
 
 from absl import logging
@@ -58,6 +59,8 @@ def _trace(fn, input_spec, attributes: Mapping[str, bool]):
     output_spec.append(structure.type_spec_from_value(out))
     return structure.to_tensor_list(output_spec[-1], out)
 
+  # Named after `fn` in graphs and profiles, as `Dataset.map` names them.
+  flat_fn.__name__ = re.sub(r"\W", "_", getattr(fn, "__name__", "fn"))
   function = tf.function(
       flat_fn, autograph=False, experimental_attributes=dict(attributes)
   ).get_concrete_function(*structure.get_flat_tensor_specs(input_spec))

@@ -154,10 +154,7 @@ def noise_features(dataset: tf.data.Dataset,
     noised = tf.reshape(
         spec.noise_batch(layout, resolved, tf.size(joined) * len(fields)),
         [-1, len(fields)])
-    out = dict(batch)
-    for i, field in enumerate(fields):
-      out[field] = noised[:, i]
-    return out
+    return {**batch, **dict(zip(fields, tf.unstack(noised, len(fields), 1)))}
 
   return batched_map.map_in_batches(dataset, corrupt, batch_size)
 

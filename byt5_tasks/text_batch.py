@@ -50,7 +50,7 @@ def _parts(whole: tf.Tensor) -> tf.Tensor:
 
 def split(whole: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
   """The first `count` texts of a noised `whole`, cut at the separators."""
-  return _parts(whole)[:count]
+  return tf.slice(_parts(whole), [0], tf.reshape(count, [1]))
 
 
 def after(batch: TextBatch, op: tf.Operation) -> TextBatch:
