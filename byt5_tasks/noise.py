@@ -350,14 +350,11 @@ class NoiseScheme:
     seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
                             tf.shape(texts))
     flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
-    batch = text_batch.layout(flat, tf.reshape(seeds, [-1]))
-    check = tf.raw_ops.Assert(
-        condition=tf.reduce_all(utf8_ops.is_joined_valid_utf8(
-            flat, 1, _SEPARATOR_BYTE)), data=[
+    batch = text_batch.checked_layout(
+        flat, tf.reshape(seeds, [-1]), 1, lambda ok: [
             f"noise {self.name}: texts must not hold U+001F (reserved: it "
             "separates texts and fields while noising)"])
-    noised = self.noise_batch(text_batch.after(batch, check), params,
-                              tf.size(flat))
+    noised = self.noise_batch(batch, params, tf.size(flat))
     return tf.reshape(noised, tf.shape(texts))
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],

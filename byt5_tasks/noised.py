@@ -70,23 +70,18 @@ def _example_key(ex: Mapping[str, tf.Tensor], fields: Sequence[str],
       separator="\x1e")
 
 
-def _check_fields(joined: tf.Tensor, names: Sequence[str],
-                  keys: tf.Tensor) -> tf.Operation:
-  """Fails, naming the examples and fields, unless the fields can be noised.
+def _field_error(ok: tf.Tensor, names: Sequence[str], keys: tf.Tensor
+                 ) -> List[tf.Tensor]:
+  """The error naming the examples (not `ok`) and fields that cannot be noised.
 
-  `joined` [B] holds each example's fields joined by
-  `noise.FIELD_SEPARATOR`; each field must be valid UTF-8 and free of that
-  separator. One regex pass per example and no control flow: a branch would
-  be one more function to instantiate at every iterator.
+  `keys` name the examples of the batch; `ok` says which passed the check
+  (`text_batch.checked_layout`).
   """
-  ok = utf8_ops.is_joined_valid_utf8(joined, len(names),
-                                     ord(noise.FIELD_SEPARATOR))
   bad_keys = utf8_ops.gather(keys, utf8_ops.where(tf.logical_not(ok)))
   problem = (f"has a field among ({', '.join(names)}) that is not valid "
              "UTF-8 or holds U+001F (the character that joins the fields for "
              "noising)")
-  return tf.raw_ops.Assert(condition=tf.reduce_all(ok),
-                           data=["noise: example", bad_keys, problem])
+  return ["noise: example", bad_keys, problem]
 
 
 def noise_features(dataset: tf.data.Dataset,
@@ -149,8 +144,8 @@ def noise_features(dataset: tf.data.Dataset,
     seeds = noise.example_seed(noise_seed, keys, scheme)
     joined = tf.strings.join([batch[f] for f in fields],
                              separator=noise.FIELD_SEPARATOR)
-    layout = text_batch.layout(joined, seeds)
-    layout = text_batch.after(layout, _check_fields(joined, fields, keys))
+    layout = text_batch.checked_layout(
+        joined, seeds, len(fields), lambda ok: _field_error(ok, fields, keys))
     noised = tf.reshape(
         spec.noise_batch(layout, resolved, tf.size(joined) * len(fields)),
         [-1, len(fields)])

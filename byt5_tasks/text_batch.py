@@ -9,6 +9,7 @@ offset inside the text, so a text gets the same noise in any batch.
 `split` cuts a noised `whole` back into texts at the separators.
 """
 import dataclasses
+from typing import Callable, List
 
 import tensorflow as tf
 
@@ -58,3 +59,19 @@ def after(batch: TextBatch, op: tf.Operation) -> TextBatch:
   with tf.control_dependencies([op]):
     return TextBatch(*(tf.identity(getattr(batch, field.name))
                        for field in dataclasses.fields(batch)))
+
+
+def checked_layout(texts: tf.Tensor, seeds: tf.Tensor, fields: int,
+                   error: Callable[[tf.Tensor], List[tf.Tensor]]
+                   ) -> TextBatch:
+  """`layout(texts, seeds)`, used only once every text has passed a check.
+
+  Each text must be `fields` valid UTF-8 fields joined by FIELD_SEPARATOR
+  (so no field holds it). One regex pass per text and no control flow: a
+  branch would be one more function for tf.data to instantiate at every
+  iterator. `error(ok)`, given whether each text passed, is the failing
+  check's message data.
+  """
+  ok = utf8_ops.is_joined_valid_utf8(texts, fields, SEPARATOR_BYTE)
+  check = tf.raw_ops.Assert(condition=tf.reduce_all(ok), data=error(ok))
+  return after(layout(texts, seeds), check)

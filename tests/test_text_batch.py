@@ -37,3 +37,17 @@ def test_after_runs_the_check_first():
   assert checked_whole(tf.constant(True)).numpy() == b"x\x1f"
   with pytest.raises(tf.errors.InvalidArgumentError, match="checked first"):
     checked_whole(tf.constant(False))
+
+
+def test_checked_layout_checks_every_text_for_its_fields():
+  def layout(texts, fields):
+    return text_batch.checked_layout(
+        tf.constant(texts, tf.string), tf.zeros([len(texts)], tf.int64),
+        fields, lambda ok: ["passed:", ok])
+
+  assert layout(["q\x1fc", "\x1f"], 2).whole.numpy() == b"q\x1fc\x1f\x1f\x1f"
+  for texts, fields in ((["q\x1fc", "x\x1fy\x1fz"], 2),  # A field held U+001F.
+                        ([b"ok", b"bad \xc3"], 1),  # Truncated UTF-8.
+                        (["a\x1fb"], 1)):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="passed:"):
+      layout(texts, fields)
