@@ -11,7 +11,8 @@ ops serve a whole batch instead of every example. It finds characters by
 their first UTF-8 byte and assembles the output from byte ranges of the
 input (`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding
 and re-encoding alone would cost more than the whole clean eval pipeline.
-(`random_case` decodes once, to look each character up in `case_table`.)
+(`random_case` decodes code points to look them up in `case_table`: only
+the multi-byte characters of mostly-ASCII text, every character otherwise.)
 
 Randomness is stateless and per text: the character starting at byte
 offset i of a text uses draw i of the text's seed, a SplitMix64 output
