@@ -207,18 +207,15 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
 
 def _antspeak(batch):
   data = utf8_ops.to_bytes(tf.strings.upper(batch.whole, encoding="utf-8"))
-  # A space before each character: (space or -1, byte) pairs, -1s removed.
-  # The space before each text's separator is the text's closing space; an
-  # empty text (a separator at a text's start) gets none and stays empty.
+  # A space before each character. The space before each text's separator
+  # is the text's closing space; an empty text (a separator at a text's
+  # start) gets none and stays empty.
   separator = tf.equal(data, tf.constant(_SEPARATOR_BYTE, tf.uint8))
   text_start = tf.concat([[True], separator[:-1]], 0)
   spaced_here = tf.logical_and(utf8_ops.character_starts(data), tf.logical_not(
       tf.logical_and(separator, text_start)))
-  codes = tf.cast(data, tf.int32)
-  pairs = tf.reshape(tf.stack([tf.where(spaced_here, _SPACE, -1), codes], 1),
-                     [-1])
-  spaced = utf8_ops.gather(pairs, utf8_ops.where(pairs >= 0))
-  return utf8_ops.bytes_to_string(tf.cast(spaced, tf.uint8))
+  return utf8_ops.bytes_to_string(
+      utf8_ops.insert_before(data, spaced_here, _SPACE))
 
 
 def _uppercase(batch):

@@ -8,6 +8,7 @@ byte, and output is assembled from byte ranges of existing strings
 (`join_pieces`) or from a byte vector (`bytes_to_string`). These helpers
 assume valid UTF-8; `is_valid_utf8` checks that first.
 """
+import sys
 from typing import Any, Optional
 
 import tensorflow as tf
@@ -145,6 +146,33 @@ def gather_ranges(data: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
   _, index = tf.raw_ops.RaggedRange(starts=begin, limits=end,
                                     deltas=tf.ones_like(begin))
   return bytes_to_string(gather(data, index))
+
+
+def _byte_pairs(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
+  """[first[0], second[0], first[1], ...] of two uint8 vectors.
+
+  Built as uint16 values viewed as two bytes each (in the host's byte
+  order): elementwise ops only. `tf.stack([first, second], 1)` copies one
+  element at a time, ~10 ns each.
+  """
+  low, high = (first, second) if sys.byteorder == "little" else (second, first)
+  pairs = tf.bitwise.bitwise_or(
+      tf.bitwise.left_shift(tf.cast(high, tf.uint16), tf.constant(8, tf.uint16)),
+      tf.cast(low, tf.uint16))
+  return tf.reshape(tf.bitcast(pairs, tf.uint8), [-1])
+
+
+def insert_before(data: tf.Tensor, flags: tf.Tensor, byte: int) -> tf.Tensor:
+  """uint8 `data` with `byte` inserted before each byte where `flags` is true.
+
+  Every byte is paired with a candidate insertion and the unwanted ones are
+  dropped with `tf.dynamic_partition`: one pass over the bytes, where a
+  `tf.where` of the kept positions and a gather cost 2-3 times as much.
+  """
+  pairs = _byte_pairs(tf.fill(tf.shape(data), tf.constant(byte, tf.uint8)),
+                      data)
+  keep = _byte_pairs(tf.cast(flags, tf.uint8), tf.ones_like(data))
+  return tf.dynamic_partition(pairs, tf.cast(keep, tf.int32), 2)[1]
 
 
 def bytes_to_string(data: tf.Tensor) -> tf.Tensor:

@@ -90,3 +90,16 @@ def test_join_pieces_and_gather_ranges_concatenate_byte_ranges():
   assert utf8_ops.join_pieces(tf.constant(text), begin, end).numpy() == expected
   assert utf8_ops.gather_ranges(utf8_ops.to_bytes(tf.constant(text)), begin,
                                 end).numpy() == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 255, 1000])
+def test_insert_before_matches_python(size):
+  rng = random.Random(size)
+  data = bytes(rng.randrange(256) for _ in range(size))
+  flags = [rng.random() < 0.5 for _ in range(size)]
+  expected = b"".join((b"\x2a" if flag else b"") + bytes([value])
+                      for value, flag in zip(data, flags))
+  out = utf8_ops.insert_before(tf.constant(list(data), tf.uint8),
+                               tf.constant(flags, tf.bool), 0x2A)
+  assert out.dtype == tf.uint8
+  assert bytes(out.numpy()) == expected
