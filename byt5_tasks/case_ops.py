@@ -4,10 +4,11 @@
 character's output comes from `case_table` by its code point (a mapping may
 have another length: "ß" -> "SS"; caseless characters keep their bytes).
 Two equivalent implementations (tested against each other) cost very
-differently by script: for mostly-ASCII text, ASCII letters by byte
-arithmetic and a per-character decode of the few multi-byte characters;
-for other scripts, one decode of every character. `map_case` picks one per
-batch with `tf.cond`.
+differently by script: ASCII letters by byte arithmetic and a per-character
+decode of the multi-byte characters that may have case (by their first
+byte: never Arabic, Devanagari, Thai or CJK); or, for text where those are
+many (Greek, Cyrillic), one decode of every character. `map_case` picks one
+per batch with `tf.cond`.
 """
 from typing import NamedTuple, Tuple
 
@@ -17,10 +18,10 @@ from byt5_tasks import case_table
 from byt5_tasks import text_batch
 from byt5_tasks import utf8_ops
 
-# The byte-arithmetic path while multi-byte characters start in fewer than
-# 1 in this many bytes. Measured per XQuAD language: faster for es/de (~1 in
-# 50), slower for ru/el/ar/zh (1 in 2 to 1 in 3); the exact crossover was not
-# measured.
+# The byte-arithmetic path while multi-byte characters that may have case
+# start in fewer than 1 in this many bytes. Measured per XQuAD language:
+# faster for es/de (~1 in 50), slower for ru/el (1 in 2 to 1 in 3); the exact
+# crossover was not measured.
 _MULTI_BYTE_SHARE = 5
 
 
@@ -43,13 +44,33 @@ def _table() -> _Table:
 
 
 def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
-  """ASCII letters upper- (where `upper`) or lowercased; other bytes kept."""
-  lower = tf.bitwise.bitwise_or(data, tf.constant(0x20, tf.uint8))
-  letter = tf.logical_and(lower >= tf.constant(ord("a"), tf.uint8),
-                          lower <= tf.constant(ord("z"), tf.uint8))
-  cased = tf.where(upper, tf.bitwise.bitwise_and(
-      data, tf.constant(0xDF, tf.uint8)), lower)
-  return tf.where(letter, cased, data)
+  """ASCII letters upper- (where `upper`) or lowercased; other bytes kept.
+
+  Bit 0x20 is an ASCII letter's case: set it on every letter, then clear it
+  where `upper`. Arithmetic, not `tf.where`, which copies byte by byte.
+  """
+  folded = tf.bitwise.bitwise_or(data, tf.constant(0x20, tf.uint8))
+  letter = tf.logical_and(folded >= tf.constant(ord("a"), tf.uint8),
+                          folded <= tf.constant(ord("z"), tf.uint8))
+  case_bit = tf.bitwise.left_shift(tf.cast(letter, tf.uint8),
+                                   tf.constant(5, tf.uint8))
+  return tf.bitwise.bitwise_or(data, case_bit) - case_bit * tf.cast(upper,
+                                                                     tf.uint8)
+
+
+def cased_leads(data: tf.Tensor) -> tf.Tensor:
+  """Offsets (int64) of the multi-byte characters that may have case.
+
+  By first byte (`case_table.cased_lead_byte_ranges`); every other
+  character has no case.
+  """
+  flags = None
+  for low, high in case_table.cased_lead_byte_ranges():
+    run = (tf.equal(data, tf.constant(low, tf.uint8)) if low == high else
+           tf.logical_and(data >= tf.constant(low, tf.uint8),
+                          data <= tf.constant(high, tf.uint8)))
+    flags = run if flags is None else tf.logical_or(flags, run)
+  return utf8_ops.where(flags)
 
 
 def _code_points(data: tf.Tensor, leads: tf.Tensor
@@ -90,8 +111,9 @@ def _case_mappings(code_points: tf.Tensor, upper: tf.Tensor, table: _Table
 
 
 def _map_case_by_bytes(batch, leads, upper, table):
-  """`map_case` for mostly-ASCII text: ASCII letters by byte arithmetic,
-  each multi-byte character (at offsets `leads`) decoded from its bytes."""
+  """`map_case` for text with few multi-byte cased characters: ASCII letters
+  by byte arithmetic, each multi-byte character that may have case (at
+  offsets `leads`, `cased_leads`) decoded from its bytes, all others kept."""
   data = batch.data
   ascii_cased = _ascii_case(data, upper)
   code_points, lengths = _code_points(data, leads)
@@ -134,9 +156,9 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   byte.
   """
   table = _table()
-  leads = utf8_ops.where(batch.data >= tf.constant(0xC0, tf.uint8))
-  mostly_ascii = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
+  leads = cased_leads(batch.data)
+  few_leads = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
   return tf.cond(
-      mostly_ascii,
+      few_leads,
       lambda: _map_case_by_bytes(batch, leads, upper, table),
       lambda: _map_case_decoded(batch, upper, table))

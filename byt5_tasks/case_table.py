@@ -19,7 +19,7 @@ are -1. No character above `MAX_CASED` has case (tested).
 """
 import dataclasses
 import functools
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 
@@ -74,3 +74,22 @@ def case_table() -> CaseTable:
       blob += mapped.encode("utf-8")
       ends[row] = len(blob)
   return CaseTable(offsets, begins, ends, bytes(blob))
+
+
+@functools.lru_cache(maxsize=None)
+def cased_lead_byte_ranges() -> Tuple[Tuple[int, int], ...]:
+  """Runs [low, high] of the first UTF-8 bytes of multi-byte cased characters.
+
+  A multi-byte character whose first byte lies outside them has no case, so
+  case mapping can pass it through without decoding it: Arabic, Devanagari,
+  Thai and CJK text then costs no more than ASCII.
+  """
+  leads = sorted({chr(cp).encode("utf-8")[0] for cp in cased_code_points()
+                  if cp >= 0x80})
+  runs: List[List[int]] = []
+  for lead in leads:
+    if runs and runs[-1][1] == lead - 1:
+      runs[-1][1] = lead
+    else:
+      runs.append([lead, lead])
+  return tuple((low, high) for low, high in runs)

@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 from byt5_tasks import case_ops
+from byt5_tasks import case_table
 from byt5_tasks import draws
 from byt5_tasks import noise
 from byt5_tasks import text_batch
@@ -12,6 +13,7 @@ from byt5_tasks import text_batch
     ["plain ASCII text, Some Words", "", "x"],  # Byte arithmetic.
     ["Грамматика русского языка", "Γειά σου κόσμε ΣΑΣ", "你好，世界"],  # Decode.
     ["Straße İzmir ılık 30 \u212a ǅemal", "mostly ascii, few ü", "😀 e\u0301"],
+    ["مرحبا Ali", "नमस्ते Ravi", "สวัสดี ĐỨC ǲ ﬀ Ｆ 𐐀"],  # Few cased leads.
 ])
 def test_both_implementations_agree_and_random_case_uses_them(texts):
   # map_case picks one of two implementations per batch by its share of
@@ -19,10 +21,25 @@ def test_both_implementations_agree_and_random_case_uses_them(texts):
   seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
   batch = text_batch.layout(tf.constant(texts), seeds)
   upper = draws.happens(draws.bits(batch.keys), 0.5)
-  leads = tf.squeeze(tf.where(batch.data >= 0xC0), 1)
+  leads = case_ops.cased_leads(batch.data)
   table = case_ops._table()  # pylint: disable=protected-access
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table).numpy()  # pylint: disable=protected-access
   decoded = case_ops._map_case_decoded(batch, upper, table).numpy()  # pylint: disable=protected-access
   assert by_bytes == decoded
   assert by_bytes.decode().split("\x1f")[:3] == [
       t.decode() for t in noise.random_case(tf.constant(texts), seeds).numpy()]
+
+
+def test_cased_leads_cover_every_multi_byte_cased_character():
+  cased = [chr(cp) for cp in case_table.cased_code_points() if cp >= 0x80]
+  text = "".join(cased)
+  data = tf.constant(list(text.encode("utf-8")), tf.uint8)
+  leads = case_ops.cased_leads(data).numpy().tolist()
+  assert leads == [len(text[:i].encode("utf-8")) for i in range(len(cased))]
+
+
+def test_cased_leads_skip_caseless_scripts():
+  text = "مرحبا नमस्ते สวัสดี 你好 é"
+  data = tf.constant(list(text.encode("utf-8")), tf.uint8)
+  assert case_ops.cased_leads(data).numpy().tolist() == [
+      len(text[:text.index("é")].encode("utf-8"))]
