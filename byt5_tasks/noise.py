@@ -190,19 +190,18 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
   after = chosen + length
   extra = min_repeats + draws.bucket(u, rate, max_repeats - min_repeats + 1)
   # Per chosen character: the text up to and including it, then
-  # `max_repeats` copy ranges, empty beyond its number of extra copies. One
-  # byte gather assembles them (a string piece per range costs more).
-  slots = tf.constant(list(range(1, max_repeats + 1)), tf.int64)
-  copy_end = chosen[:, None] + tf.cast(extra[:, None] >= slots,
-                                       tf.int64) * length[:, None]
-  begin = tf.concat([utf8_ops.with_zero(after)[:, None], tf.concat(
-      [tf.broadcast_to(chosen[:, None], tf.shape(copy_end)),
-       tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
-  last = utf8_ops.with_end(after, tf.size(batch.data))
-  end = tf.concat([last[:, None], tf.concat(
-      [copy_end, tf.zeros([1, max_repeats], tf.int64)], 0)], 1)
-  return utf8_ops.gather_ranges(batch.data, tf.reshape(begin, [-1]),
-                                tf.reshape(end, [-1]))
+  # `max_repeats` copy ranges, empty beyond its number of extra copies; then
+  # the rest of the text. One byte gather assembles them (a string piece per
+  # range costs more). Built as one row of ranges per slot, then transposed
+  # into that order: stacking rows copies them whole, columns byte by byte.
+  begins = [utf8_ops.with_zero(after)]
+  ends = [utf8_ops.with_end(after, tf.size(batch.data))]
+  for copy in range(1, max_repeats + 1):
+    begins.append(utf8_ops.then_zero(chosen))
+    ends.append(utf8_ops.then_zero(
+        chosen + tf.cast(extra >= copy, tf.int64) * length))
+  return utf8_ops.gather_ranges(batch.data, utf8_ops.columns_first(begins),
+                                utf8_ops.columns_first(ends))
 
 
 def _antspeak(batch):

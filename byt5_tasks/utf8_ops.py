@@ -9,7 +9,7 @@ byte, and output is assembled from byte ranges of existing strings
 assume valid UTF-8; `is_valid_utf8` checks that first.
 """
 import sys
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import tensorflow as tf
 
@@ -119,9 +119,18 @@ def with_end(values: tf.Tensor, end: Any = TO_END) -> tf.Tensor:
   return tf.concat([values, end], 0)
 
 
+def columns_first(rows: Sequence[tf.Tensor]) -> tf.Tensor:
+  """[rows[0][0], rows[1][0], ..., rows[0][1], ...] of equal-size vectors.
+
+  Stacked as rows (whole-vector copies) and transposed: `tf.stack(rows, 1)`
+  copies one element at a time, several times slower.
+  """
+  return tf.reshape(tf.transpose(tf.stack(rows)), [-1])
+
+
 def interleave(first: tf.Tensor, second: tf.Tensor) -> tf.Tensor:
   """[first[0], second[0], first[1], second[1], ...] of equal-size vectors."""
-  return tf.reshape(tf.stack([first, second], 1), [-1])
+  return columns_first([first, second])
 
 
 def join_pieces(source: tf.Tensor, begin: tf.Tensor, end: tf.Tensor
