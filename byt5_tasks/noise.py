@@ -12,7 +12,8 @@ their first UTF-8 byte and assembles the output from byte ranges of the
 input (`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding
 and re-encoding alone would cost more than the whole clean eval pipeline.
 (`random_case` decodes code points to look them up in `case_table`: only
-the multi-byte characters of mostly-ASCII text, every character otherwise.)
+the multi-byte characters that may have case, by their first byte, where
+these are few; every character in Greek or Cyrillic text.)
 
 Randomness is stateless and per text: the character starting at byte
 offset i of a text uses draw i of the text's seed, a SplitMix64 output
