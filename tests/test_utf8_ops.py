@@ -103,3 +103,12 @@ def test_insert_before_matches_python(size):
                                tf.constant(flags, tf.bool), 0x2A)
   assert out.dtype == tf.uint8
   assert bytes(out.numpy()) == expected
+
+
+def test_columns_first_reads_the_rows_column_by_column():
+  rows = [tf.constant([1, 2, 3], tf.int64), tf.constant([4, 5, 6], tf.int64),
+          tf.constant([7, 8, 9], tf.int64)]
+  assert utf8_ops.columns_first(rows).numpy().tolist() == [
+      1, 4, 7, 2, 5, 8, 3, 6, 9]
+  assert utf8_ops.interleave(rows[0], rows[1]).numpy().tolist() == [
+      1, 4, 2, 5, 3, 6]
