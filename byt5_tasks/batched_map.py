@@ -145,12 +145,12 @@ def map_in_batches(dataset: tf.data.Dataset,
 
   `fn` gets a dict of features batched along a new first axis and returns
   the examples' new dict, batched the same way; it must treat each example
-  on its own (nothing else is guaranteed about how examples are grouped). Features of
-  varying shape are padded for the batch and cut back to each example's own
-  shape afterwards (features come out dense: a RaggedTensorSpec of
-  ragged_rank 0 becomes the TensorSpec any map would make of it). Datasets
-  whose features are not all dense tensors of known rank get `fn` on batches
-  of one example instead.
+  on its own (nothing else is guaranteed about how examples are grouped).
+  Features of varying shape are padded for the batch and cut back to each
+  example's own shape afterwards (features come out dense: a
+  RaggedTensorSpec of ragged_rank 0 becomes the TensorSpec any map would
+  make of it). Datasets whose features are not all dense tensors of known
+  rank get `fn` on batches of one example instead.
   """
   spec = dataset.element_spec
   dense = {k: _as_dense_spec(s) for k, s in spec.items()} if isinstance(

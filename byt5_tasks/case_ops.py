@@ -54,8 +54,8 @@ def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
                           folded <= tf.constant(ord("z"), tf.uint8))
   case_bit = tf.bitwise.left_shift(tf.cast(letter, tf.uint8),
                                    tf.constant(5, tf.uint8))
-  return tf.bitwise.bitwise_or(data, case_bit) - case_bit * tf.cast(upper,
-                                                                     tf.uint8)
+  upper_bit = case_bit * tf.cast(upper, tf.uint8)
+  return tf.bitwise.bitwise_or(data, case_bit) - upper_bit
 
 
 def cased_leads(data: tf.Tensor) -> tf.Tensor:
