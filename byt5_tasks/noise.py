@@ -349,7 +349,7 @@ class NoiseScheme:
                             tf.shape(texts))
     flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
     batch = text_batch.checked_layout(
-        flat, tf.reshape(seeds, [-1]), 1, lambda ok: [
+        [flat], tf.reshape(seeds, [-1]), lambda ok: [
             f"noise {self.name}: texts must not hold U+001F (reserved: it "
             "separates texts and fields while noising)"])
     noised = self.noise_batch(batch, params, tf.size(flat))

@@ -142,12 +142,11 @@ def noise_features(dataset: tf.data.Dataset,
     # which no scheme touches, and the whole batch in one pass.
     keys = _example_key(batch, fields, key_feature if use_key else None)
     seeds = noise.example_seed(noise_seed, keys, scheme)
-    joined = tf.strings.join([batch[f] for f in fields],
-                             separator=noise.FIELD_SEPARATOR)
     layout = text_batch.checked_layout(
-        joined, seeds, len(fields), lambda ok: _field_error(ok, fields, keys))
+        [batch[f] for f in fields], seeds,
+        lambda ok: _field_error(ok, fields, keys))
     noised = tf.reshape(
-        spec.noise_batch(layout, resolved, tf.size(joined) * len(fields)),
+        spec.noise_batch(layout, resolved, tf.size(seeds) * len(fields)),
         [-1, len(fields)])
     return {**batch, **dict(zip(fields, tf.unstack(noised, len(fields), 1)))}
 

@@ -39,15 +39,20 @@ def test_after_runs_the_check_first():
     checked_whole(tf.constant(False))
 
 
-def test_checked_layout_checks_every_text_for_its_fields():
-  def layout(texts, fields):
+def test_checked_layout_checks_every_field_of_every_text():
+  def layout(fields):
     return text_batch.checked_layout(
-        tf.constant(texts, tf.string), tf.zeros([len(texts)], tf.int64),
-        fields, lambda ok: ["passed:", ok])
+        [tf.constant(f, tf.string) for f in fields],
+        tf.zeros([len(fields[0])], tf.int64), lambda ok: ["passed:", ok])
 
-  assert layout(["q\x1fc", "\x1f"], 2).whole.numpy() == b"q\x1fc\x1f\x1f\x1f"
-  for texts, fields in ((["q\x1fc", "x\x1fy\x1fz"], 2),  # A field held U+001F.
-                        ([b"ok", b"bad \xc3"], 1),  # Truncated UTF-8.
-                        (["a\x1fb"], 1)):
-    with pytest.raises(tf.errors.InvalidArgumentError, match="passed:"):
-      layout(texts, fields)
+  assert layout([["q", ""], ["c", ""]]).whole.numpy() == b"q\x1fc\x1f\x1f\x1f"
+  assert layout([["x", "y"]]).whole.numpy() == b"x\x1fy\x1f"
+  # Shared fields are checked once but reported for every text holding them.
+  ok = b"ok \xc3\xa9"
+  for fields, passed in (([["q", "r", "s"], [ok, "c\x1fd", "c\x1fd"]],
+                          r"\[1 0 0\]"),  # A field held U+001F.
+                         ([[ok, b"bad \xc3", ok], ["c", "c", "c"]],
+                          r"\[1 0 1\]")):  # Truncated UTF-8.
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"\[passed:\] " + passed):
+      layout(fields)

@@ -33,28 +33,15 @@ def _fuzz_byte_strings(count: int, seed: int = 0):
     yield bytes(data)
 
 
-def test_is_valid_utf8_agrees_with_python():
-  # With U+001F excluded: is_joined_valid_utf8 with one part, below.
-  samples = list(_fuzz_byte_strings(3000)) + [b"", _MIXED.encode()]
-  got = utf8_ops.is_valid_utf8(tf.constant(samples)).numpy()
-  expected = [_python_valid(s) for s in samples]
+@pytest.mark.parametrize("excluded", [None, 0x1F])
+def test_is_valid_utf8_agrees_with_python(excluded):
+  samples = list(_fuzz_byte_strings(3000, seed=excluded or 0)) + [
+      b"", _MIXED.encode(), b"a\x1fb"]
+  got = utf8_ops.is_valid_utf8(tf.constant(samples), excluded).numpy()
+  expected = [_python_valid(s, excluded) for s in samples]
   assert list(got) == expected
   assert 0.2 < sum(expected) / len(expected) < 0.8  # Both kinds were tested.
-
-
-@pytest.mark.parametrize("parts", [1, 2, 3])
-def test_is_joined_valid_utf8_checks_every_part(parts):
-  # Invalid bytes next to a separator must not pair up across it.
-  samples = list(_fuzz_byte_strings(3000, seed=parts))
-  joined = [b"\x1f".join(samples[i:i + parts])
-            for i in range(0, len(samples) - parts + 1, parts)]
-  expected = [all(_python_valid(p, 0x1F) for p in samples[i:i + parts])
-              for i in range(0, len(samples) - parts + 1, parts)]
-  got = utf8_ops.is_joined_valid_utf8(tf.constant(joined), parts, 0x1F)
-  assert list(got.numpy()) == expected
-  assert any(expected) and not all(expected)
-  assert not utf8_ops.is_joined_valid_utf8(  # Too few or too many parts.
-      tf.constant(["a\x1fb"]), parts + (parts == 2), 0x1F).numpy()[0]
+  assert expected[-1] == (excluded is None)
 
 
 def test_to_valid_utf8_repairs_only_invalid_strings():
