@@ -77,6 +77,26 @@ def case_table() -> CaseTable:
 
 
 @functools.lru_cache(maxsize=None)
+def two_byte_mappings() -> np.ndarray:
+  """Each 2-byte character's own lower and upper mapping, where 2 bytes long.
+
+  Row `2 * cp + upper` (0x80 <= cp < 0x800; lower rows unused) holds the
+  UTF-8 bytes of `chr(cp).lower()` (upper = 0) or `.upper()` (1) as
+  `first | second << 8` if they are 2 bytes, as for nearly every Latin,
+  Greek and Cyrillic letter (and "ß" -> "SS"), so those map in place; 0 if
+  the mapping has another length ("ı" -> "I", "ΐ" -> 3 characters). A
+  caseless character's row holds its own bytes.
+  """
+  table = np.zeros(2 * 0x800, np.int32)
+  for cp in range(0x80, 0x800):
+    for upper, mapped in ((0, chr(cp).lower()), (1, chr(cp).upper())):
+      encoded = mapped.encode("utf-8")
+      if len(encoded) == 2:
+        table[2 * cp + upper] = encoded[0] | encoded[1] << 8
+  return table
+
+
+@functools.lru_cache(maxsize=None)
 def cased_lead_byte_ranges() -> Tuple[Tuple[int, int], ...]:
   """Runs [low, high] of the first UTF-8 bytes of multi-byte cased characters.
 

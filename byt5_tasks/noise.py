@@ -11,9 +11,10 @@ ops serve a whole batch instead of every example. It finds characters by
 their first UTF-8 byte and assembles the output from byte ranges of the
 input (`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding
 and re-encoding alone would cost more than the whole clean eval pipeline.
-(`random_case` decodes code points to look them up in `case_table`: only
-the multi-byte characters that may have case, by their first byte, where
-these are few; every character in Greek or Cyrillic text.)
+(`random_case` looks characters up in `case_table` by code point: it
+decodes only the multi-byte characters that may have case, by their first
+byte, where these are few; in Greek or Cyrillic text it maps 2-byte
+characters in place from their two bytes; `byt5_tasks.case_ops`.)
 
 Randomness is stateless and per text: the character starting at byte
 offset i of a text uses draw i of the text's seed, a SplitMix64 output

@@ -8,24 +8,34 @@ from byt5_tasks import draws
 from byt5_tasks import noise
 from byt5_tasks import text_batch
 
+_CASED = [chr(cp) for cp in case_table.cased_code_points() if cp >= 0x80]
+
 
 @pytest.mark.parametrize("texts", [
     ["plain ASCII text, Some Words", "", "x"],  # Byte arithmetic.
-    ["Грамматика русского языка", "Γειά σου κόσμε ΣΑΣ", "你好，世界"],  # Decode.
+    ["Грамматика русского языка", "Γειά σου κόσμε ΣΑΣ", "你好，世界"],  # In place.
     ["Straße İzmir ılık 30 \u212a ǅemal", "mostly ascii, few ü", "😀 e\u0301"],
     ["مرحبا Ali", "नमस्ते Ravi", "สวัสดี ĐỨC ǲ ﬀ Ｆ 𐐀"],  # Few cased leads.
+    # Every 2-byte cased character, including those whose mapping has
+    # another length (in place or spliced), then 3- and 4-byte ones.
+    ["".join(c for c in _CASED if len(c.encode()) == 2),
+     "ı İ ſ ŉ ǰ ΐ ΰ և ẞ Ω K Å " + "".join(
+         c for c in _CASED if len(c.encode()) > 2)[:400],
+     "Σ" * 50 + "ß" * 50],
 ])
 def test_both_implementations_agree_and_random_case_uses_them(texts):
   # map_case picks one of two implementations per batch by its share of
-  # multi-byte characters; both must give the same output on any text.
+  # multi-byte characters; both must give the same output on any text, the
+  # one random_case gives each text on its own.
   seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
   batch = text_batch.layout(tf.constant(texts), seeds)
   upper = draws.happens(draws.bits(batch.keys), 0.5)
   leads = case_ops.cased_leads(batch.data)
   table = case_ops._table()  # pylint: disable=protected-access
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table).numpy()  # pylint: disable=protected-access
-  decoded = case_ops._map_case_decoded(batch, upper, table).numpy()  # pylint: disable=protected-access
-  assert by_bytes == decoded
+  two_byte = tf.constant(case_table.two_byte_mappings())
+  in_place = case_ops._map_case_in_place(batch, upper, table, two_byte).numpy()  # pylint: disable=protected-access
+  assert by_bytes == in_place
   assert by_bytes.decode().split("\x1f")[:3] == [
       t.decode() for t in noise.random_case(tf.constant(texts), seeds).numpy()]
 
