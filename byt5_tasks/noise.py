@@ -17,9 +17,9 @@ byte, where these are few; in Greek or Cyrillic text it maps 2-byte
 characters in place from their two bytes; `byt5_tasks.case_ops`.)
 
 Randomness is stateless and per text: the character starting at byte
-offset i of a text uses draw i of the text's seed, a SplitMix64 output
-(`byt5_tasks.draws`), so a text's noise does not depend on the batch it is
-in. `example_seed` derives each text's seed from a run seed and a stable
+offset i of a text uses draw i of the text's seed, half of SplitMix64
+output i // 2 (`byt5_tasks.draws.byte_bits`), so a text's noise does not
+depend on the batch it is in. `example_seed` derives each text's seed from a run seed and a stable
 example key, so an example gets the same noise in every run, in every shard
 order, in any batch, and in a seqio cache, independent of seqio's own seeds.
 
@@ -115,7 +115,7 @@ def _select(batch: text_batch.TextBatch, rate: float
   32-bit draws that chose them (a character uses the draw of its first byte)
   and the bool candidate mask of all bytes (`_candidates`).
   """
-  u = draws.bits(batch.keys)
+  u = draws.byte_bits(batch.keys)
   candidates = _candidates(batch.data)
   chosen = utf8_ops.where(tf.logical_and(candidates, draws.happens(u, rate)))
   return chosen, utf8_ops.gather(u, chosen), candidates
@@ -156,7 +156,9 @@ def _add_drop_mutate(batch, rate=0.1, alphabet=None):
   chosen, u, candidates = _select(batch, rate)
   after = chosen + utf8_ops.character_lengths(data, chosen)
   action = draws.bucket(u, rate, 3)  # Insert, delete, replace.
-  pick = draws.bits(utf8_ops.gather(batch.keys, chosen), 1)
+  # A second draw per chosen character: streams 1 and 2 of its byte pair.
+  pick = draws.bits(utf8_ops.gather(batch.keys, chosen // 2),
+                    1 + tf.bitwise.bitwise_and(chosen, 1))
   if alphabet is None:  # A uniformly chosen character of the same text.
     source, text_end = batch.whole, utf8_ops.TO_END
     random_begin = _random_characters(batch, chosen, candidates, pick)
@@ -229,7 +231,8 @@ def _random_case(batch, rate=0.5):
   The character at byte offset i of a text is uppercased iff its draw i is
   below the rate (`case_ops.map_case`).
   """
-  return case_ops.map_case(batch, draws.happens(draws.bits(batch.keys), rate))
+  return case_ops.map_case(batch,
+                           draws.happens(draws.byte_bits(batch.keys), rate))
 
 
 def _public(name: str, doc: str) -> Callable[..., tf.Tensor]:
@@ -330,15 +333,15 @@ class NoiseScheme:
     return params
 
   def noise_batch(self, batch: text_batch.TextBatch,
-                  params: Mapping[str, Any], count: tf.Tensor) -> tf.Tensor:
-    """The `count` noised texts (or fields) of a laid-out batch.
+                  params: Mapping[str, Any], fields: int) -> tf.Tensor:
+    """The noised fields of a laid-out batch, [texts * fields].
 
-    `batch` holds valid UTF-8 texts free of `FIELD_SEPARATOR`, each
-    possibly several fields joined by `FIELD_SEPARATOR`; `count` is the
-    number of fields in all. `params` come from `self.params`. Each text's
-    noise depends only on it and its seed. Empty fields stay empty.
+    `batch` holds valid UTF-8 texts, each `fields` fields joined by
+    `FIELD_SEPARATOR` (which no field holds). `params` come from
+    `self.params`. Each text's noise depends only on it and its seed. Empty
+    fields stay empty.
     """
-    return text_batch.split(self.impl(batch, **params), count)
+    return text_batch.split(self.impl(batch, **params), batch, fields)
 
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
             params: Mapping[str, Any]) -> tf.Tensor:
@@ -353,7 +356,7 @@ class NoiseScheme:
         [flat], tf.reshape(seeds, [-1]), lambda ok: [
             f"noise {self.name}: texts must not hold U+001F (reserved: it "
             "separates texts and fields while noising)"])
-    noised = self.noise_batch(batch, params, tf.size(flat))
+    noised = self.noise_batch(batch, params, 1)
     return tf.reshape(noised, tf.shape(texts))
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],

@@ -146,7 +146,7 @@ def noise_features(dataset: tf.data.Dataset,
         [batch[f] for f in fields], seeds,
         lambda ok: _field_error(ok, fields, keys))
     noised = tf.reshape(
-        spec.noise_batch(layout, resolved, tf.size(seeds) * len(fields)),
+        spec.noise_batch(layout, resolved, len(fields)),
         [-1, len(fields)])
     return {**batch, **dict(zip(fields, tf.unstack(noised, len(fields), 1)))}
 

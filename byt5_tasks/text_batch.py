@@ -3,10 +3,11 @@
 A noise scheme is a few dozen small TF ops. Run once per example, their
 fixed per-op cost exceeds the work; run once per batch, it vanishes. The
 schemes therefore see a batch as one string, `whole`: every text followed by
-`FIELD_SEPARATOR` (which no scheme touches), its bytes, and for every byte a
-random-draw key that depends only on the text's own seed and the byte's
-offset inside the text, so a text gets the same noise in any batch.
-`split` cuts a noised `whole` back into texts at the separators.
+`FIELD_SEPARATOR` (which no scheme touches), once more if that leaves it at
+an odd length; its bytes; and a random-draw key per two bytes that depends
+only on the text's own seed and the pair's place inside the text, so a text
+gets the same noise in any batch (`draws.byte_bits` makes two draws of
+each key). `split` cuts a noised `whole` back into texts at the separators.
 """
 import dataclasses
 from typing import Callable, List, Sequence
@@ -25,21 +26,25 @@ SEPARATOR_BYTE = 0x1F
 @dataclasses.dataclass(frozen=True)
 class TextBatch:
   """Texts laid out for byte-level noising; see the module docstring."""
-  whole: tf.Tensor  # Scalar string: each text followed by FIELD_SEPARATOR.
-  data: tf.Tensor  # uint8 [n]: the bytes of `whole`.
-  keys: tf.Tensor  # int64 [n]: the text's seed (62 bits) + offset in the text.
-  starts: tf.Tensor  # int64 [texts + 1]: where each text begins; then n.
+  whole: tf.Tensor  # Scalar string: each text, FIELD_SEPARATOR, maybe again.
+  data: tf.Tensor  # uint8 [n]: the bytes of `whole` (n even).
+  keys: tf.Tensor  # int64 [n / 2]: the text's seed (62 bits) + pair offset.
+  starts: tf.Tensor  # int64 [texts + 1]: where each text begins (even); n.
+  padded_before: tf.Tensor  # int64 [texts]: texts before each with 2 ends.
 
 
 def layout(texts: tf.Tensor, seeds: tf.Tensor) -> TextBatch:
   """Lays out valid UTF-8 `texts` [B] with their int64 `seeds` [B]."""
-  whole = tf.strings.reduce_join(
-      tf.strings.join([texts, FIELD_SEPARATOR]))
-  seeds = tf.bitwise.bitwise_and(seeds, tf.constant(draws.SEED_MASK, tf.int64))
   sizes = tf.cast(tf.strings.length(texts), tf.int64) + 1
-  starts, keys = tf.raw_ops.RaggedRange(
-      starts=seeds, limits=seeds + sizes, deltas=tf.constant(1, tf.int64))
-  return TextBatch(whole, utf8_ops.to_bytes(whole), keys, starts)
+  padded = tf.bitwise.bitwise_and(sizes, 1)
+  ends = tf.where(tf.equal(padded, 1), FIELD_SEPARATOR * 2, FIELD_SEPARATOR)
+  whole = tf.strings.reduce_join(tf.strings.join([texts, ends]))
+  seeds = tf.bitwise.bitwise_and(seeds, tf.constant(draws.SEED_MASK, tf.int64))
+  pair_starts, keys = tf.raw_ops.RaggedRange(
+      starts=seeds, limits=seeds + (sizes + padded) // 2,
+      deltas=tf.constant(1, tf.int64))
+  return TextBatch(whole, utf8_ops.to_bytes(whole), keys, 2 * pair_starts,
+                   tf.cumsum(padded, exclusive=True))
 
 
 def _parts(whole: tf.Tensor) -> tf.Tensor:
@@ -49,9 +54,15 @@ def _parts(whole: tf.Tensor) -> tf.Tensor:
                                   sep=FIELD_SEPARATOR).values
 
 
-def split(whole: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
-  """The first `count` texts of a noised `whole`, cut at the separators."""
-  return tf.slice(_parts(whole), [0], tf.reshape(count, [1]))
+def split(whole: tf.Tensor, batch: TextBatch, fields: int) -> tf.Tensor:
+  """The `fields` fields of each text of a noised `whole` of `batch`, [B * F].
+
+  Cut at the separators; the empty part after a text's second end is skipped.
+  """
+  text = tf.range(tf.size(batch.padded_before, out_type=tf.int64))
+  first = text * fields + batch.padded_before
+  index = tf.reshape(first[:, None] + tf.range(fields, dtype=tf.int64), [-1])
+  return utf8_ops.gather(_parts(whole), index)
 
 
 def after(batch: TextBatch, op: tf.Operation) -> TextBatch:

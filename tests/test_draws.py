@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from byt5_tasks import draws
+from draw_reference import byte_draw
 from draw_reference import splitmix64_bits
 
 def test_splitmix64_reference_matches_the_published_generator():
@@ -20,6 +21,26 @@ def test_bits_match_python(stream):
   got = draws.bits(tf.constant(keys, tf.int64), stream).numpy()
   assert got.dtype == np.uint64
   assert [int(b) for b in got] == [splitmix64_bits(k, stream) for k in keys]
+
+
+def test_byte_bits_are_both_halves_of_each_output():
+  keys = [0, 1, 12345, draws.SEED_MASK, 2**40 + 17]
+  got = draws.byte_bits(tf.constant(keys, tf.int64)).numpy()
+  assert got.dtype == np.uint32
+  assert [int(b) for b in got] == [
+      byte_draw(k, offset) for k in keys for offset in (0, 1)]
+  # A text's draws: byte offset b of seed s is draw b % 2 of key s + b // 2.
+  assert byte_draw(7, 5) == int(draws.byte_bits(tf.constant([9], tf.int64))[1])
+
+
+def test_byte_bits_are_uniform_over_consecutive_keys():
+  got = draws.byte_bits(tf.range(50_000, dtype=tf.int64) + 987654321).numpy()
+  counts = collections.Counter((got.astype(np.uint64) * 16 >> 32).tolist())
+  assert set(counts) == set(range(16))
+  assert all(abs(c - 6250) < 400 for c in counts.values())  # ~5 sigma.
+  # The two halves of an output are uncorrelated.
+  low, high = got[0::2].astype(float), got[1::2].astype(float)
+  assert abs(np.corrcoef(low, high)[0, 1]) < 0.03
 
 
 def test_bits_are_uniform_over_consecutive_keys():
@@ -53,7 +74,10 @@ def test_below_stays_in_range_and_covers_it():
     assert got.min() == 0 and got.max() == count - 1
 
 
-def test_happens_below_the_threshold_only():
+@pytest.mark.parametrize("dtype", [tf.uint32, tf.uint64])
+def test_happens_below_the_threshold_only(dtype):
   limit = draws.threshold(0.25)
-  u = tf.constant([0, limit - 1, limit, draws.ONE - 1], tf.uint64)
+  u = tf.constant([0, limit - 1, limit, draws.ONE - 1], dtype)
   assert draws.happens(u, 0.25).numpy().tolist() == [True, True, False, False]
+  assert draws.happens(u, 1.0).numpy().all()
+  assert not draws.happens(u, 0.0).numpy().any()

@@ -6,25 +6,27 @@ from byt5_tasks import draws
 from byt5_tasks import text_batch
 
 
-def test_layout_keys_each_byte_by_its_texts_seed_and_offset():
+def test_layout_keys_each_byte_pair_by_its_texts_seed_and_offset():
   texts = ["ab", "", "ü€"]
   seeds = [5, 2**63 - 1, -7]
   batch = text_batch.layout(tf.constant(texts), tf.constant(seeds, tf.int64))
-  assert batch.whole.numpy() == "ab\x1f\x1fü€\x1f".encode()
+  # Each text ends at an even length: one separator, or two.
+  assert batch.whole.numpy() == "ab\x1f\x1f\x1f\x1fü€\x1f".encode()
   assert batch.data.numpy().tobytes() == batch.whole.numpy()
-  assert batch.starts.numpy().tolist() == [0, 3, 4, 10]
+  assert batch.starts.numpy().tolist() == [0, 4, 6, 12]
+  assert batch.padded_before.numpy().tolist() == [0, 1, 2]
   expected = []
   for text, seed in zip(texts, seeds):
     masked = seed & draws.SEED_MASK
-    expected += [masked + i for i in range(len(text.encode()) + 1)]
+    expected += [masked + i for i in range((len(text.encode()) + 2) // 2)]
   assert batch.keys.numpy().tolist() == expected
 
 
-def test_split_gives_the_texts_back():
-  texts = ["a\x1fb", "", "c"]  # Three texts of fields: a, b, (empty), c.
+def test_split_gives_the_fields_back():
+  texts = ["a\x1fb", "\x1f", "cd\x1f"]  # Fields: a, b; (empty) x2; cd, ().
   batch = text_batch.layout(tf.constant(texts), tf.zeros([3], tf.int64))
-  assert text_batch.split(batch.whole, 4).numpy().tolist() == [
-      b"a", b"b", b"", b"c"]
+  assert text_batch.split(batch.whole, batch, 2).numpy().tolist() == [
+      b"a", b"b", b"", b"", b"cd", b""]
 
 
 def test_after_runs_the_check_first():
