@@ -3,11 +3,12 @@
 `random_case` upper- or lowercases every character on its own, so each
 character's output comes from `case_table` by its code point (a mapping may
 have another length: "ß" -> "SS"; caseless characters keep their bytes).
-Two equivalent implementations (tested against each other) cost very
-differently by script; `map_case` picks one per batch with `tf.cond`:
+Equivalent implementations (tested against each other) cost very
+differently by script; `map_case` picks one per batch (`tf.switch_case`):
 - few multi-byte characters that may have case (found by their first byte;
   never Arabic, Devanagari, Thai or CJK): ASCII letters by byte arithmetic,
-  and those characters decoded one by one and spliced in;
+  and those characters decoded one by one and spliced in (as string pieces
+  where they are very few, else by one byte gather);
 - many (Greek, Cyrillic): every 2-byte character whose mapping is 2 bytes
   rewritten in place by a table lookup on its two bytes, ASCII by
   arithmetic, and only the rare others decoded and spliced in.
@@ -21,17 +22,21 @@ from byt5_tasks import case_table
 from byt5_tasks import text_batch
 from byt5_tasks import utf8_ops
 
-# The byte-arithmetic path while multi-byte characters that may have case
-# start in fewer than 1 in this many bytes. Measured per XQuAD language:
-# faster for es/de (~1 in 50), slower for ru/el (1 in 2 to 1 in 3); the exact
-# crossover was not measured.
+# Which implementation a batch takes, by how many of its bytes begin a
+# multi-byte character that may have case (XQuAD: 1 in ~3,000 for ar/hi/th,
+# ~50 es/zh, ~70 de, ~24 ro, ~14 tr, ~7 vi, 2 ru/el). Below 1 in
+# _FEW_LEADS the pieces between them are joined as strings (~50 ns a piece)
+# rather than gathered byte by byte (~3.5 ns a byte); up to 1 in
+# _MULTI_BYTE_SHARE they are decoded and spliced; beyond, 2-byte characters
+# are mapped in place. Crossovers estimated from those per-op costs.
+_FEW_LEADS = 40
 _MULTI_BYTE_SHARE = 5
 
 
 class _Table(NamedTuple):
   """`case_table.case_table()` as tensors (~110 KB of constants).
 
-  Made once, outside `map_case`'s `tf.cond`, so that the function holds one
+  Made once, outside `map_case`'s branches, so that the function holds one
   copy rather than one per branch.
   """
   offsets: tf.Tensor  # int32
@@ -148,12 +153,13 @@ def _splice(data, mapped, leads, upper, table, few):
   return utf8_ops.gather_ranges(tf.concat([mapped, table.blob], 0), begin, end)
 
 
-def _map_case_by_bytes(batch, leads, upper, table):
+def _map_case_by_bytes(batch, leads, upper, table, few):
   """`map_case` for text with few multi-byte characters that may have case
   (at offsets `leads`, `cased_leads`): ASCII letters by byte arithmetic,
-  those characters decoded and spliced in, all others kept."""
+  those characters decoded and spliced in (`few`: see `_splice`), all others
+  kept."""
   return _splice(batch.data, _ascii_case(batch.data, upper), leads, upper,
-                 table, few=False)
+                 table, few)
 
 
 def _following(values: tf.Tensor) -> tf.Tensor:
@@ -208,8 +214,10 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   table = _table()
   two_byte = tf.constant(case_table.two_byte_mappings())
   leads = cased_leads(batch.data)
-  few_leads = tf.size(leads) * _MULTI_BYTE_SHARE < tf.size(batch.data)
-  return tf.cond(
-      few_leads,
-      lambda: _map_case_by_bytes(batch, leads, upper, table),
-      lambda: _map_case_in_place(batch, upper, table, two_byte))
+  size, count = tf.size(batch.data), tf.size(leads)
+  branch = tf.where(count * _FEW_LEADS < size, 0,
+                    tf.where(count * _MULTI_BYTE_SHARE < size, 1, 2))
+  return tf.switch_case(branch, [
+      lambda: _map_case_by_bytes(batch, leads, upper, table, few=True),
+      lambda: _map_case_by_bytes(batch, leads, upper, table, few=False),
+      lambda: _map_case_in_place(batch, upper, table, two_byte)])

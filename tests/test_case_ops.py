@@ -23,19 +23,20 @@ _CASED = [chr(cp) for cp in case_table.cased_code_points() if cp >= 0x80]
          c for c in _CASED if len(c.encode()) > 2)[:400],
      "Σ" * 50 + "ß" * 50],
 ])
-def test_both_implementations_agree_and_random_case_uses_them(texts):
-  # map_case picks one of two implementations per batch by its share of
-  # multi-byte characters; both must give the same output on any text, the
+def test_all_implementations_agree_and_random_case_uses_them(texts):
+  # map_case picks one of three implementations per batch by its share of
+  # multi-byte characters; all must give the same output on any text, the
   # one random_case gives each text on its own.
   seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
   batch = text_batch.layout(tf.constant(texts), seeds)
   upper = draws.happens(draws.byte_bits(batch.keys), 0.5)
   leads = case_ops.cased_leads(batch.data)
   table = case_ops._table()  # pylint: disable=protected-access
-  by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table).numpy()  # pylint: disable=protected-access
+  by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table, few=False).numpy()  # pylint: disable=protected-access
+  joined = case_ops._map_case_by_bytes(batch, leads, upper, table, few=True).numpy()  # pylint: disable=protected-access
   two_byte = tf.constant(case_table.two_byte_mappings())
   in_place = case_ops._map_case_in_place(batch, upper, table, two_byte).numpy()  # pylint: disable=protected-access
-  assert by_bytes == in_place
+  assert by_bytes == joined == in_place
   assert text_batch.split(by_bytes, batch, 1).numpy().tolist() == (
       noise.random_case(tf.constant(texts), seeds).numpy().tolist())
 
