@@ -218,8 +218,7 @@ def _antspeak(batch):
   text_start = tf.concat([[True], separator[:-1]], 0)
   spaced_here = tf.logical_and(utf8_ops.character_starts(data), tf.logical_not(
       tf.logical_and(separator, text_start)))
-  return utf8_ops.bytes_to_string(
-      utf8_ops.insert_before(data, spaced_here, _SPACE))
+  return utf8_ops.insert_before(data, spaced_here, _SPACE)
 
 
 def _uppercase(batch):
