@@ -181,10 +181,9 @@ def _map_case_in_place(batch, upper, table, two_byte):
   data = batch.data
   lead2 = tf.logical_and(data >= tf.constant(0xC2, tf.uint8),
                          data <= tf.constant(0xDF, tf.uint8))
-  # Row 2 * code point + upper; at a 2-byte lead its own, elsewhere some row
-  # of the table.
-  # Products, not shifts: TensorFlow's shifts check their shift amounts
-  # element by element, multiplications vectorize.
+  # Row 2 * code point + upper: at a 2-byte lead its own, elsewhere some row
+  # of the table. Products, not shifts: TensorFlow's shifts check their
+  # amounts element by element.
   row = (tf.bitwise.bitwise_and(tf.cast(data, tf.int32), 0x1F) * 128
          + tf.bitwise.bitwise_and(tf.cast(_following(data), tf.int32),
                                   0x3F) * 2

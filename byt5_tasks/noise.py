@@ -20,9 +20,10 @@ characters in place from their two bytes; `byt5_tasks.case_ops`.)
 Randomness is stateless and per text: the character starting at byte
 offset i of a text uses draw i of the text's seed, half of SplitMix64
 output i // 2 (`byt5_tasks.draws.byte_bits`), so a text's noise does not
-depend on the batch it is in. `example_seed` derives each text's seed from a run seed and a stable
-example key, so an example gets the same noise in every run, in every shard
-order, in any batch, and in a seqio cache, independent of seqio's own seeds.
+depend on the batch it is in. `example_seed` derives each text's seed from
+a run seed and a stable example key, so an example gets the same noise in
+every run, in every shard order, in any batch, and in a seqio cache,
+independent of seqio's own seeds.
 
 Decisions where the paper is silent:
 - Random characters (`add_drop_mutate` insertions and substitutions) are drawn
