@@ -172,12 +172,13 @@ def _previous(values: tf.Tensor) -> tf.Tensor:
   return tf.concat([tf.zeros([1], values.dtype), values[:-1]], 0)
 
 
-def _map_case_in_place(batch, upper, table, two_byte):
+def _map_case_in_place(batch, upper, table, two_byte, cased_flags):
   """`map_case` for text with many multi-byte cased characters (Greek,
   Cyrillic): 2-byte characters whose mapping is 2 bytes (`two_byte`,
   `case_table.two_byte_mappings`) rewritten in place, byte by byte with no
   decode; ASCII by arithmetic; the few others (3- and 4-byte cased
-  characters, mappings of another length) decoded and spliced in."""
+  characters, mappings of another length) decoded and spliced in.
+  `cased_flags`: `cased_lead_flags` of the batch's bytes."""
   data = batch.data
   lead2 = tf.logical_and(data >= tf.constant(0xC2, tf.uint8),
                          data <= tf.constant(0xDF, tf.uint8))
@@ -199,8 +200,7 @@ def _map_case_in_place(batch, upper, table, two_byte):
             + _previous(in_place) * (second - base))
   others = tf.logical_or(
       tf.logical_and(lead2, tf.equal(entry, 0)),
-      tf.logical_and(data >= tf.constant(0xE0, tf.uint8),
-                     cased_lead_flags(data)))
+      tf.logical_and(data >= tf.constant(0xE0, tf.uint8), cased_flags))
   return _splice(data, mapped, utf8_ops.where(others), upper, table, few=True)
 
 
@@ -212,11 +212,13 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   """
   table = _table()
   two_byte = tf.constant(case_table.two_byte_mappings())
-  leads = cased_leads(batch.data)
+  cased_flags = cased_lead_flags(batch.data)
+  leads = utf8_ops.where(cased_flags)
   size, count = tf.size(batch.data), tf.size(leads)
   branch = tf.where(count * _FEW_LEADS < size, 0,
                     tf.where(count * _MULTI_BYTE_SHARE < size, 1, 2))
   return tf.switch_case(branch, [
       lambda: _map_case_by_bytes(batch, leads, upper, table, few=True),
       lambda: _map_case_by_bytes(batch, leads, upper, table, few=False),
-      lambda: _map_case_in_place(batch, upper, table, two_byte)])
+      lambda: _map_case_in_place(batch, upper, table, two_byte,
+                                 cased_flags)])
