@@ -17,15 +17,25 @@ to warm up. Then each of `--rounds` rounds goes through the languages and
 times every variant on each language in turn (the order rotating), so a slow
 spell of the machine hits all variants of a language alike. Reported are:
 the rate from each variant's best time per language, its ratio to clean's,
-and the median over rounds of the ratio to the clean pass of the same round.
+and the median over rounds of the ratio to the clean pass of the same round;
+per example, the CPU time, the part of it spent in the kernel and the
+process's context switches.
+
+Pinned to one core, the clean pipeline's tf.data threads (seqio's parallel
+maps) switch ~20 times per example, and the kernel's share of its CPU time
+varies from run to run. So the script also times the noise preprocessor
+alone -- `noised.noise_features` on the source examples held in memory,
+against those examples without it, in the same rounds -- which is the cost
+this package controls, with little thread switching around it.
 """
 import argparse
 import gc
 import os
+import resource
 import statistics
 import sys
 import time
-from typing import Tuple
+from typing import Dict, List, NamedTuple, Optional
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -60,8 +70,18 @@ def _build(task_names, sequence_length, batch_size: int = 64):
   ]
 
 
-def _one_pass(dataset) -> Tuple[int, float, float]:
-  """Examples, wall seconds and CPU seconds of one pass.
+class Pass(NamedTuple):
+  """What one pass over a dataset took."""
+  examples: int
+  wall: float  # Seconds.
+  cpu: float  # Seconds, user + kernel, all threads of the process.
+  kernel: float  # Seconds of `cpu` spent in the kernel.
+  switches: int  # Context switches of the process, voluntary or not.
+
+
+def _one_pass(dataset, count_rows=lambda batch: batch["inputs"].nrows()
+              ) -> Pass:
+  """Times one pass over `dataset` (batches; `count_rows` counts examples).
 
   Python's garbage collector is off while timing, as in `timeit`: a
   collection triggered by some other allocation would land on whichever pass
@@ -72,14 +92,50 @@ def _one_pass(dataset) -> Tuple[int, float, float]:
   gc.collect()
   gc.disable()
   try:
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start, before = time.perf_counter(), resource.getrusage(
+        resource.RUSAGE_SELF)
     count = 0
     for batch in dataset:
-      count += int(batch["inputs"].nrows())
-    return (count, time.perf_counter() - start,
-            time.process_time() - cpu_start)
+      count += int(count_rows(batch))
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    kernel = after.ru_stime - before.ru_stime
+    return Pass(count, wall, after.ru_utime - before.ru_utime + kernel, kernel,
+                (after.ru_nvcsw + after.ru_nivcsw) -
+                (before.ru_nvcsw + before.ru_nivcsw))
   finally:
     gc.enable()
+
+
+def _preprocessor_alone(clean_tasks, schemes, batch_size: int = 64):
+  """Per scheme (and `None`: no noise), `noise_features` over each task's
+  source examples held in memory, batched as in `_build`: the noise's own
+  cost, without seqio's parallel maps switching threads around it."""
+  import seqio  # pylint: disable=g-import-not-at-top
+  from byt5_tasks import noised  # pylint: disable=g-import-not-at-top
+  options = tf.data.Options()
+  options.threading.private_threadpool_size = 1
+  sources = [seqio.get_mixture_or_task(name).source.get_dataset(
+      "test", shuffle=False).cache() for name in clean_tasks]
+  for source in sources:  # Fills the caches.
+    for _ in source:
+      pass
+  return {scheme: [
+      (source if scheme is None else noised.noise_features(
+          source, scheme=scheme)).ragged_batch(batch_size).with_options(
+              options) for source in sources]
+          for scheme in [None, *schemes]}
+
+
+def _per_example(passes: List[List[Pass]], field: str,
+                 baseline: Optional[List[List[Pass]]] = None) -> float:
+  """Median over rounds of a field summed over languages, per example
+  (minus the same rounds' `baseline`)."""
+  def total(round_passes):
+    return sum(getattr(p, field) for p in round_passes)
+  return statistics.median(
+      (total(r) - (total(b) if baseline else 0)) / sum(p.examples for p in r)
+      for r, b in zip(passes, baseline or passes))
 
 
 def main(argv=None) -> int:
@@ -116,40 +172,59 @@ def main(argv=None) -> int:
           f"{built:.1f} s)", flush=True)
 
   labels = list(variants)
-  counts = [0] * len(clean)
-  # wall[label][round][language], cpu likewise.
-  wall = {label: [[0.0] * len(clean) for _ in range(args.rounds)]
-          for label in labels}
-  cpu = {label: [[0.0] * len(clean) for _ in range(args.rounds)]
-         for label in labels}
+  alone = _preprocessor_alone(clean, noise.ALL_SCHEMES)
+  rows = lambda batch: tf.shape(batch["id"])[0]
+  # passes[label][round][language]; alone_passes[scheme or None] likewise.
+  passes: Dict[str, List[List[Pass]]] = {label: [] for label in labels}
+  alone_passes = {scheme: [] for scheme in alone}
   for round_ in range(args.rounds):
+    for label in labels:
+      passes[label].append([None] * len(clean))
+    for scheme in alone:
+      alone_passes[scheme].append([None] * len(clean))
     for lang in range(len(clean)):
       shift = (round_ + lang) % len(labels)
       for label in labels[shift:] + labels[:shift]:
-        (counts[lang], wall[label][round_][lang],
-         cpu[label][round_][lang]) = _one_pass(datasets[label][lang])
-  total = sum(counts)
-  best = {label: total / sum(min(times[lang] for times in wall[label])
+        passes[label][round_][lang] = _one_pass(datasets[label][lang])
+      for scheme in alone:
+        alone_passes[scheme][round_][lang] = _one_pass(alone[scheme][lang],
+                                                       rows)
+  total = sum(p.examples for p in passes["clean"][0])
+  best = {label: total / sum(min(r[lang].wall for r in passes[label])
                              for lang in range(len(clean)))
           for label in labels}
 
-  def median_ratios(seconds):
+  def median_ratio(label, field):
     # Same examples, so a rate ratio is the inverse ratio of the times.
-    return {label: statistics.median(
-        sum(clean_times) / sum(times)
-        for clean_times, times in zip(seconds["clean"], seconds[label]))
-            for label in labels}
+    return statistics.median(
+        sum(getattr(p, field) for p in clean_round) /
+        sum(getattr(p, field) for p in round_)
+        for clean_round, round_ in zip(passes["clean"], passes[label]))
 
-  ratios, cpu_ratios = median_ratios(wall), median_ratios(cpu)
   print(f"\n| variant | examples/s (best per language, {args.rounds} rounds) "
         "| x clean (bests) | x clean (median of rounds) "
-        "| x clean (CPU time, median of rounds) |")
-  print("|---|---:|---:|---:|---:|")
+        "| x clean (CPU time, median of rounds) | CPU us/example "
+        "| of which kernel | context switches/example |")
+  print("|---|---:|---:|---:|---:|---:|---:|---:|")
   for label in labels:
     print(f"| {label} | {best[label]:.0f} | {best[label] / best['clean']:.2f} "
-          f"| {ratios[label]:.2f} | {cpu_ratios[label]:.2f} |")
-  print(f"\nlowest median ratio: {min(ratios.values()):.2f} wall, "
-        f"{min(cpu_ratios.values()):.2f} CPU (target >= 0.80)")
+          f"| {median_ratio(label, 'wall'):.2f} "
+          f"| {median_ratio(label, 'cpu'):.2f} "
+          f"| {_per_example(passes[label], 'cpu') * 1e6:.0f} "
+          f"| {_per_example(passes[label], 'kernel') * 1e6:.0f} "
+          f"| {_per_example(passes[label], 'switches'):.1f} |")
+  clean_cpu = _per_example(passes["clean"], "cpu")
+  print("\n| noise preprocessor alone | CPU us/example | x clean if it "
+        "simply added to the clean pipeline |")
+  print("|---|---:|---:|")
+  for scheme in noise.ALL_SCHEMES:
+    cost = _per_example(alone_passes[scheme], "cpu", alone_passes[None])
+    print(f"| {scheme} | {cost * 1e6:.1f} | "
+          f"{clean_cpu / (clean_cpu + cost):.2f} |")
+  ratios = [median_ratio(label, "cpu") for label in labels]
+  walls = [median_ratio(label, "wall") for label in labels]
+  print(f"\nlowest median ratio: {min(walls):.2f} wall, "
+        f"{min(ratios):.2f} CPU (target >= 0.80)")
   return 0
 
 
