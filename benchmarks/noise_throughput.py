@@ -21,12 +21,12 @@ and the median over rounds of the ratio to the clean pass of the same round;
 per example, the CPU time, the part of it spent in the kernel and the
 process's context switches.
 
-Pinned to one core, the clean pipeline's tf.data threads (seqio's parallel
-maps) switch ~20 times per example, and the kernel's share of its CPU time
-varies from run to run. So the script also times the noise preprocessor
-alone -- `noised.noise_features` on the source examples held in memory,
-against those examples without it, in the same rounds -- which is the cost
-this package controls, with little thread switching around it.
+Pinned to one core, the pipeline's tf.data threads (seqio's parallel maps)
+switch ~20 times per example and spend about a quarter of their CPU time in
+the kernel; how long they wait on one another moves the wall-clock figures
+from run to run. So the script also times the noise preprocessor alone --
+`noised.noise_features` on the source examples held in memory, against those
+examples without it, in the same rounds -- the cost this package controls.
 """
 import argparse
 import gc
