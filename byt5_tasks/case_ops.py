@@ -172,10 +172,10 @@ def _previous(values: tf.Tensor) -> tf.Tensor:
   return tf.concat([tf.zeros([1], values.dtype), values[:-1]], 0)
 
 
-def _map_case_in_place(batch, upper, table, two_byte, cased_flags):
+def _map_case_in_place(batch, upper, table, cased_flags):
   """`map_case` for text with many multi-byte cased characters (Greek,
-  Cyrillic): 2-byte characters whose mapping is 2 bytes (`two_byte`,
-  `case_table.two_byte_mappings`) rewritten in place, byte by byte with no
+  Cyrillic): 2-byte characters whose mapping is 2 bytes
+  (`case_table.two_byte_mappings`) rewritten in place, byte by byte with no
   decode; ASCII by arithmetic; the few others (3- and 4-byte cased
   characters, mappings of another length) decoded and spliced in.
   `cased_flags`: `cased_lead_flags` of the batch's bytes."""
@@ -189,7 +189,7 @@ def _map_case_in_place(batch, upper, table, two_byte, cased_flags):
          + tf.bitwise.bitwise_and(tf.cast(_following(data), tf.int32),
                                   0x3F) * 2
          + tf.cast(upper, tf.int32))
-  entry = utf8_ops.gather(two_byte, row)
+  entry = utf8_ops.gather(tf.constant(case_table.two_byte_mappings()), row)
   # In uint8 arithmetic (mod 256): at an in-place lead, the mapping's first
   # byte; right after it, its second; elsewhere the ASCII-mapped byte.
   in_place = tf.cast(tf.logical_and(lead2, entry > 0), tf.uint8)
@@ -211,7 +211,6 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   byte.
   """
   table = _table()
-  two_byte = tf.constant(case_table.two_byte_mappings())
   cased_flags = cased_lead_flags(batch.data)
   leads = utf8_ops.where(cased_flags)
   size, count = tf.size(batch.data), tf.size(leads)
@@ -220,5 +219,4 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   return tf.switch_case(branch, [
       lambda: _map_case_by_bytes(batch, leads, upper, table, few=True),
       lambda: _map_case_by_bytes(batch, leads, upper, table, few=False),
-      lambda: _map_case_in_place(batch, upper, table, two_byte,
-                                 cased_flags)])
+      lambda: _map_case_in_place(batch, upper, table, cased_flags)])

@@ -2,9 +2,9 @@
 
 Each scheme maps UTF-8 strings to noised strings and works on characters,
 i.e. Unicode code points, not bytes. The ops are plain graph ops (no
-`tf.py_function`; one `tf.switch_case`, in `random_case`), so they run
-inside a `tf.data` pipeline, in a seqio cache job, and anywhere a
-`tf.function` runs.
+`tf.py_function`; two branches: a `tf.switch_case` in `random_case`, a
+`tf.cond` in `antspeak`), so they run inside a `tf.data` pipeline, in a
+seqio cache job, and anywhere a `tf.function` runs.
 
 A scheme noises a batch of texts at once (`NoiseScheme.noise_batch`): the
 texts are laid out as one string (`byt5_tasks.text_batch`), so a few dozen

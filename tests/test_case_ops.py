@@ -34,10 +34,8 @@ def test_all_implementations_agree_and_random_case_uses_them(texts):
   table = case_ops._table()  # pylint: disable=protected-access
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table, few=False).numpy()  # pylint: disable=protected-access
   joined = case_ops._map_case_by_bytes(batch, leads, upper, table, few=True).numpy()  # pylint: disable=protected-access
-  two_byte = tf.constant(case_table.two_byte_mappings())
   in_place = case_ops._map_case_in_place(  # pylint: disable=protected-access
-      batch, upper, table, two_byte,
-      case_ops.cased_lead_flags(batch.data)).numpy()
+      batch, upper, table, case_ops.cased_lead_flags(batch.data)).numpy()
   assert by_bytes == joined == in_place
   assert text_batch.split(by_bytes, batch, 1).numpy().tolist() == (
       noise.random_case(tf.constant(texts), seeds).numpy().tolist())
