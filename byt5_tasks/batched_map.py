@@ -1,7 +1,7 @@
 """Maps a function over batches of a dataset's examples, cheaply, in order.
 
 The noise preprocessor is a few dozen small ops. Per example, their fixed
-cost is most of the work; per batch of 64 it is negligible
+cost is most of the work; per batch of 256 it is negligible
 (`byt5_tasks.text_batch`). `map_in_batches` batches the examples (padding
 features of varying shape and cutting them back afterwards), applies the
 function to each batch and unbatches, so every other feature comes out as
@@ -140,7 +140,7 @@ def _shape_name(feature: str, taken: Mapping[str, object]) -> str:
 
 def map_in_batches(dataset: tf.data.Dataset,
                    fn: Callable[[Features], Features],
-                   batch_size: int = 64) -> tf.data.Dataset:
+                   batch_size: int = 256) -> tf.data.Dataset:
   """Applies `fn` to batches of up to `batch_size` examples, then unbatches.
 
   `fn` gets a dict of features batched along a new first axis and returns
