@@ -83,11 +83,6 @@ def cased_lead_flags(data: tf.Tensor) -> tf.Tensor:
   return flags
 
 
-def cased_leads(data: tf.Tensor) -> tf.Tensor:
-  """Offsets (int64) of the multi-byte characters that may have case."""
-  return utf8_ops.where(cased_lead_flags(data))
-
-
 def _code_points(data: tf.Tensor, leads: tf.Tensor
                  ) -> Tuple[tf.Tensor, tf.Tensor]:
   """Code points (int32) and byte lengths (int64) of the multi-byte UTF-8
@@ -155,9 +150,9 @@ def _splice(data, mapped, leads, upper, table, few):
 
 def _map_case_by_bytes(batch, leads, upper, table, few):
   """`map_case` for text with few multi-byte characters that may have case
-  (at offsets `leads`, `cased_leads`): ASCII letters by byte arithmetic,
-  those characters decoded and spliced in (`few`: see `_splice`), all others
-  kept."""
+  (at offsets `leads`, where `cased_lead_flags` holds): ASCII letters by byte
+  arithmetic, those characters decoded and spliced in (`few`: see
+  `_splice`), all others kept."""
   return _splice(batch.data, _ascii_case(batch.data, upper), leads, upper,
                  table, few)
 

@@ -7,8 +7,13 @@ from byt5_tasks import case_table
 from byt5_tasks import draws
 from byt5_tasks import noise
 from byt5_tasks import text_batch
+from byt5_tasks import utf8_ops
 
 _CASED = [chr(cp) for cp in case_table.cased_code_points() if cp >= 0x80]
+
+
+def _cased_leads(data):
+  return utf8_ops.where(case_ops.cased_lead_flags(data))
 
 
 @pytest.mark.parametrize("texts", [
@@ -30,7 +35,7 @@ def test_all_implementations_agree_and_random_case_uses_them(texts):
   seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
   batch = text_batch.layout(tf.constant(texts), seeds)
   upper = draws.happens(draws.byte_bits(batch.keys), 0.5)
-  leads = case_ops.cased_leads(batch.data)
+  leads = _cased_leads(batch.data)
   table = case_ops._table()  # pylint: disable=protected-access
   by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table, few=False).numpy()  # pylint: disable=protected-access
   joined = case_ops._map_case_by_bytes(batch, leads, upper, table, few=True).numpy()  # pylint: disable=protected-access
@@ -42,15 +47,14 @@ def test_all_implementations_agree_and_random_case_uses_them(texts):
 
 
 def test_cased_leads_cover_every_multi_byte_cased_character():
-  cased = [chr(cp) for cp in case_table.cased_code_points() if cp >= 0x80]
-  text = "".join(cased)
+  text = "".join(_CASED)
   data = tf.constant(list(text.encode("utf-8")), tf.uint8)
-  leads = case_ops.cased_leads(data).numpy().tolist()
-  assert leads == [len(text[:i].encode("utf-8")) for i in range(len(cased))]
+  leads = _cased_leads(data).numpy().tolist()
+  assert leads == [len(text[:i].encode("utf-8")) for i in range(len(_CASED))]
 
 
 def test_cased_leads_skip_caseless_scripts():
   text = "مرحبا नमस्ते สวัสดี 你好 é"
   data = tf.constant(list(text.encode("utf-8")), tf.uint8)
-  assert case_ops.cased_leads(data).numpy().tolist() == [
+  assert _cased_leads(data).numpy().tolist() == [
       len(text[:text.index("é")].encode("utf-8"))]
