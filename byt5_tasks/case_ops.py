@@ -1,20 +1,25 @@
 """Per-character case mapping of a text batch, as TF ops.
 
-`random_case` upper- or lowercases every character on its own, so each
-character's output comes from `case_table` by its code point (a mapping may
-have another length: "ß" -> "SS"; caseless characters keep their bytes).
+Every case scheme maps characters here: `random_case` upper- or lowercases
+each character on its own, `uppercase` and `antspeak` uppercase them all
+(`upper_case`). Each character's output comes from `case_table` by its code
+point (a mapping may have another length: "ß" -> "SS"; caseless characters
+keep their bytes): Unicode's default mapping, the same on every machine.
+ICU's `tf.strings.upper` is not used because it follows the process's
+locale (LANG, LC_ALL): under tr_TR it uppercases "i" to "İ", under el_GR it
+drops Greek accents, so the "same" noise would differ between machines.
 Equivalent implementations (tested against each other) cost very
 differently by script; `map_case` picks one per batch (`tf.switch_case`):
 - few multi-byte characters that may have case (found by their first byte;
   never Arabic, Devanagari, Thai or CJK): ASCII letters by byte arithmetic,
   and those characters decoded one by one and spliced in (as string pieces
   where they are very few, else by one byte gather);
-- many (Greek, Cyrillic): every 2-byte character whose mapping is 2 bytes
-  rewritten in place by a table lookup on its two bytes, ASCII by
-  arithmetic, and only the rare others decoded and spliced in.
+- many (Greek, Cyrillic): one table lookup per byte, by the byte and the
+  next one, maps ASCII and every 2-byte character whose mapping is 2 bytes
+  in place; only the rare others are decoded and spliced in.
 Decoding every character instead costs ~2x the whole clean eval pipeline.
 """
-from typing import NamedTuple, Tuple
+from typing import Callable, NamedTuple, Tuple
 
 import tensorflow as tf
 
@@ -34,7 +39,7 @@ _MULTI_BYTE_SHARE = 5
 
 
 class _Table(NamedTuple):
-  """`case_table.case_table()` as tensors (~110 KB of constants).
+  """The `case_table` tables as tensors (~620 KB of constants).
 
   Made once, outside `map_case`'s branches, so that the function holds one
   copy rather than one per branch.
@@ -44,13 +49,15 @@ class _Table(NamedTuple):
   ends: tf.Tensor  # int32
   blob: tf.Tensor  # uint8
   blob_text: tf.Tensor  # The same bytes as a scalar string.
+  pairs: tf.Tensor  # int32: `case_table.byte_pair_mappings()`.
 
 
 def _table() -> _Table:
   table = case_table.case_table()
   return _Table(tf.constant(table.offsets), tf.constant(table.begins),
                 tf.constant(table.ends), tf.constant(table.blob_bytes),
-                tf.constant(table.blob))
+                tf.constant(table.blob),
+                tf.constant(case_table.byte_pair_mappings()))
 
 
 def _ascii_case(data: tf.Tensor, upper: tf.Tensor) -> tf.Tensor:
@@ -148,13 +155,12 @@ def _splice(data, mapped, leads, upper, table, few):
   return utf8_ops.gather_ranges(tf.concat([mapped, table.blob], 0), begin, end)
 
 
-def _map_case_by_bytes(batch, leads, upper, table, few):
+def _map_case_by_bytes(batch, leads, upper, table, few, ascii_mapped):
   """`map_case` for text with few multi-byte characters that may have case
-  (at offsets `leads`, where `cased_lead_flags` holds): ASCII letters by byte
-  arithmetic, those characters decoded and spliced in (`few`: see
+  (at offsets `leads`, where `cased_lead_flags` holds): ASCII letters as in
+  `ascii_mapped()`, those characters decoded and spliced in (`few`: see
   `_splice`), all others kept."""
-  return _splice(batch.data, _ascii_case(batch.data, upper), leads, upper,
-                 table, few)
+  return _splice(batch.data, ascii_mapped(), leads, upper, table, few)
 
 
 def _following(values: tf.Tensor) -> tf.Tensor:
@@ -167,36 +173,45 @@ def _previous(values: tf.Tensor) -> tf.Tensor:
   return tf.concat([tf.zeros([1], values.dtype), values[:-1]], 0)
 
 
-def _map_case_in_place(batch, upper, table, cased_flags):
+def _map_case_by_pairs(batch, upper, table):
   """`map_case` for text with many multi-byte cased characters (Greek,
-  Cyrillic): 2-byte characters whose mapping is 2 bytes
-  (`case_table.two_byte_mappings`) rewritten in place, byte by byte with no
-  decode; ASCII by arithmetic; the few others (3- and 4-byte cased
-  characters, mappings of another length) decoded and spliced in.
-  `cased_flags`: `cased_lead_flags` of the batch's bytes."""
+  Cyrillic): one lookup per byte in `case_table.byte_pair_mappings`, by the
+  byte and the next one, maps ASCII and every 2-byte character whose mapping
+  is 2 bytes in place, with no decode; the few others (3- and 4-byte cased
+  characters, mappings of another length) are decoded and spliced in."""
   data = batch.data
-  lead2 = tf.logical_and(data >= tf.constant(0xC2, tf.uint8),
-                         data <= tf.constant(0xDF, tf.uint8))
-  # Row 2 * code point + upper: at a 2-byte lead its own, elsewhere some row
-  # of the table. Products, not shifts: TensorFlow's shifts check their
-  # amounts element by element.
-  row = (tf.bitwise.bitwise_and(tf.cast(data, tf.int32), 0x1F) * 128
-         + tf.bitwise.bitwise_and(tf.cast(_following(data), tf.int32),
-                                  0x3F) * 2
-         + tf.cast(upper, tf.int32))
-  entry = utf8_ops.gather(tf.constant(case_table.two_byte_mappings()), row)
-  # In uint8 arithmetic (mod 256): at an in-place lead, the mapping's first
-  # byte; right after it, its second; elsewhere the ASCII-mapped byte.
-  in_place = tf.cast(tf.logical_and(lead2, entry > 0), tf.uint8)
-  base = _ascii_case(data, upper)
+  as_int = tf.cast(data, tf.int32)
+  # Products, not shifts: TensorFlow's shifts check their amounts element by
+  # element.
+  key = (as_int * 256 + _following(as_int)
+         + tf.cast(upper, tf.int32) * 65536)
+  entry = utf8_ops.gather(table.pairs, key)
+  # In uint8 arithmetic (mod 256): each byte's new value, plus the carry a
+  # 2-byte character's lead hands its second byte.
   first = tf.cast(tf.bitwise.bitwise_and(entry, 0xFF), tf.uint8)
-  second = _previous(tf.cast(tf.bitwise.right_shift(entry, 8), tf.uint8))
-  mapped = (base + in_place * (first - base)
-            + _previous(in_place) * (second - base))
-  others = tf.logical_or(
-      tf.logical_and(lead2, tf.equal(entry, 0)),
-      tf.logical_and(data >= tf.constant(0xE0, tf.uint8), cased_flags))
-  return _splice(data, mapped, utf8_ops.where(others), upper, table, few=True)
+  carry = tf.cast(tf.bitwise.bitwise_and(
+      tf.bitwise.right_shift(entry, case_table.PAIR_CARRY_SHIFT), 0xFF),
+                  tf.uint8)
+  mapped = first + _previous(carry)
+  others = utf8_ops.where(entry >= case_table.PAIR_SPLICE)
+  return _splice(data, mapped, others, upper, table, few=True)
+
+
+def _map_case(batch: text_batch.TextBatch, upper: tf.Tensor,
+              ascii_mapped: Callable[[], tf.Tensor]) -> tf.Tensor:
+  """`map_case`, given how to map ASCII (the bytes of `batch.data` with
+  ASCII letters mapped, used where few characters are multi-byte)."""
+  table = _table()
+  leads = utf8_ops.where(cased_lead_flags(batch.data))
+  size, count = tf.size(batch.data), tf.size(leads)
+  branch = tf.where(count * _FEW_LEADS < size, 0,
+                    tf.where(count * _MULTI_BYTE_SHARE < size, 1, 2))
+  return tf.switch_case(branch, [
+      lambda: _map_case_by_bytes(batch, leads, upper, table, True,
+                                 ascii_mapped),
+      lambda: _map_case_by_bytes(batch, leads, upper, table, False,
+                                 ascii_mapped),
+      lambda: _map_case_by_pairs(batch, upper, table)])
 
 
 def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
@@ -205,13 +220,12 @@ def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
   `upper` (bool, one per byte) says which, read at each character's first
   byte.
   """
-  table = _table()
-  cased_flags = cased_lead_flags(batch.data)
-  leads = utf8_ops.where(cased_flags)
-  size, count = tf.size(batch.data), tf.size(leads)
-  branch = tf.where(count * _FEW_LEADS < size, 0,
-                    tf.where(count * _MULTI_BYTE_SHARE < size, 1, 2))
-  return tf.switch_case(branch, [
-      lambda: _map_case_by_bytes(batch, leads, upper, table, few=True),
-      lambda: _map_case_by_bytes(batch, leads, upper, table, few=False),
-      lambda: _map_case_in_place(batch, upper, table, cased_flags)])
+  return _map_case(batch, upper, lambda: _ascii_case(batch.data, upper))
+
+
+def upper_case(batch: text_batch.TextBatch) -> tf.Tensor:
+  """The batch's `whole` with every character uppercased (see module doc)."""
+  # Without an encoding, tf.strings.upper maps ASCII letters only
+  # (absl::AsciiStrToUpper): no locale, and cheaper than the arithmetic.
+  return _map_case(batch, tf.ones(tf.shape(batch.data), tf.bool),
+                   lambda: utf8_ops.to_bytes(tf.strings.upper(batch.whole)))

@@ -76,24 +76,59 @@ def case_table() -> CaseTable:
   return CaseTable(offsets, begins, ends, bytes(blob))
 
 
-@functools.lru_cache(maxsize=None)
-def two_byte_mappings() -> np.ndarray:
-  """Each 2-byte character's own lower and upper mapping, where 2 bytes long.
+# `byte_pair_mappings` entries: the new byte, what to add to the next byte,
+# and whether the character must be decoded and spliced instead.
+PAIR_CARRY_SHIFT = 8
+PAIR_SPLICE = 1 << 16
 
-  Row `2 * cp + upper` (0x80 <= cp < 0x800; lower rows unused) holds the
-  UTF-8 bytes of `chr(cp).lower()` (upper = 0) or `.upper()` (1) as
-  `first | second << 8` if they are 2 bytes, as for nearly every Latin,
-  Greek and Cyrillic letter (and "ß" -> "SS"), so those map in place; 0 if
-  the mapping has another length ("ı" -> "I", "ΐ" -> 3 characters). A
-  caseless character's row holds its own bytes.
+
+@functools.lru_cache(maxsize=None)
+def byte_pair_mappings() -> np.ndarray:
+  """What case mapping does at each byte, by the byte and the next one.
+
+  Entry `upper * 65536 + byte * 256 + next` (int32; upper = 0 lowercases)
+  for a byte that begins a character:
+  - ASCII: the mapped byte;
+  - the lead of a 2-byte character whose mapping is 2 bytes (nearly every
+    Latin, Greek and Cyrillic letter, and "ß" -> "SS"): the mapping's first
+    byte, plus (second byte - `next`) mod 256 << `PAIR_CARRY_SHIFT`, which
+    the graph adds to the next byte;
+  - the lead of a character that may have case but cannot be mapped in
+    place (a mapping of another length, "ı" -> "I"; 3- and 4-byte characters
+    in a block of 64 or 4,096 code points holding a cased one): the byte,
+    plus `PAIR_SPLICE`;
+  - anything else (caseless, continuation bytes): the byte itself.
+  So one lookup per byte maps whole Greek or Cyrillic texts without
+  decoding them.
   """
-  table = np.zeros(2 * 0x800, np.int32)
-  for cp in range(0x80, 0x800):
-    for upper, mapped in ((0, chr(cp).lower()), (1, chr(cp).upper())):
-      encoded = mapped.encode("utf-8")
-      if len(encoded) == 2:
-        table[2 * cp + upper] = encoded[0] | encoded[1] << 8
-  return table
+  cased = cased_code_points()
+  blocks_3 = {cp >> 6 for cp in cased if 0x800 <= cp < 0x10000}
+  blocks_4 = {cp >> 12 for cp in cased if cp >= 0x10000}
+  table = np.tile(np.arange(256, dtype=np.int32)[None, :, None], (2, 1, 256))
+  continuations = range(0x80, 0xC0)
+  for upper in (0, 1):
+    for lead in range(0x80):
+      char = chr(lead)
+      table[upper, lead, :] = ord(char.upper() if upper else char.lower())
+    for lead in range(0xC2, 0xE0):
+      for following in continuations:
+        char = bytes([lead, following]).decode("utf-8")
+        mapped = (char.upper() if upper else char.lower()).encode("utf-8")
+        if len(mapped) == 2:
+          carry = (mapped[1] - following) % 256
+          table[upper, lead, following] = (
+              mapped[0] | carry << PAIR_CARRY_SHIFT)
+        else:
+          table[upper, lead, following] = lead | PAIR_SPLICE
+    for lead in range(0xE0, 0xF5):
+      for following in continuations:
+        cased_block = (
+            ((lead & 0x0F) << 6 | following & 0x3F) in blocks_3
+            if lead < 0xF0 else
+            ((lead & 0x07) << 6 | following & 0x3F) in blocks_4)
+        if cased_block:
+          table[upper, lead, following] = lead | PAIR_SPLICE
+  return table.reshape(-1)
 
 
 @functools.lru_cache(maxsize=None)

@@ -2,9 +2,9 @@
 
 Each scheme maps UTF-8 strings to noised strings and works on characters,
 i.e. Unicode code points, not bytes. The ops are plain graph ops (no
-`tf.py_function`; two branches: a `tf.switch_case` in `random_case`, a
-`tf.cond` in `antspeak`), so they run inside a `tf.data` pipeline, in a
-seqio cache job, and anywhere a `tf.function` runs.
+`tf.py_function`; two kinds of branch: a `tf.switch_case` in the case
+schemes, a `tf.cond` in `antspeak`), so they run inside a `tf.data`
+pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
 A scheme noises a batch of texts at once (`NoiseScheme.noise_batch`): the
 texts are laid out as one string (`byt5_tasks.text_batch`), so a few dozen
@@ -12,9 +12,9 @@ ops serve a whole batch instead of every example. It finds characters by
 their first UTF-8 byte and assembles the output from byte ranges of the
 input (`byt5_tasks.utf8_ops`) and never re-encodes code points: decoding
 and re-encoding alone would cost more than the whole clean eval pipeline.
-(`random_case` looks characters up in `case_table` by code point: it
-decodes only the multi-byte characters that may have case, by their first
-byte, where these are few; in Greek or Cyrillic text it maps 2-byte
+(The case schemes look characters up in `case_table` by code point: they
+decode only the multi-byte characters that may have case, by their first
+byte, where these are few; in Greek or Cyrillic text they map 2-byte
 characters in place from their two bytes; `byt5_tasks.case_ops`.)
 
 Randomness is stateless and per text: the character starting at byte
@@ -34,10 +34,12 @@ Decisions where the paper is silent:
 - An insertion goes before the selected character, which is kept.
 - Case uses Unicode's default, language-independent full case mapping: "ß"
   uppercases to "SS", and Turkish "i" uppercases to "I", not "İ" ("ı" also
-  gives "I"; "İ" stays). `uppercase` and `antspeak` map the whole text with
-  ICU (`tf.strings.upper`); `random_case` maps each character on its own
-  through a table of Python's `str.upper`/`str.lower` (`case_table`). The two
-  agree except on characters newer than TensorFlow's ICU (tested).
+  gives "I"; "İ" stays). All three case schemes map each character through a
+  table of Python's `str.upper`/`str.lower` (`case_table`, `case_ops`), not
+  ICU's `tf.strings.upper`, whose output follows the process's locale (under
+  LANG=tr_TR.UTF-8 it gives "İ"; tested), so the noise is the same on every
+  machine. Uppercasing a text character by character equals uppercasing it
+  whole: the default mapping has no context.
   Characters without case (Arabic, Devanagari, Thai, CJK, digits, ...) are
   left unchanged, so `uppercase` and `random_case` are the identity on
   caseless scripts (`NoiseScheme.case_only`), and `antspeak` only adds spaces.
@@ -211,7 +213,7 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
 
 
 def _antspeak(batch):
-  data = utf8_ops.to_bytes(tf.strings.upper(batch.whole, encoding="utf-8"))
+  data = utf8_ops.to_bytes(case_ops.upper_case(batch))
   # A space before each character. The space before each text's separator
   # is the text's closing space; an empty text (a separator at a text's
   # start) gets none and stays empty.
@@ -223,7 +225,7 @@ def _antspeak(batch):
 
 
 def _uppercase(batch):
-  return tf.strings.upper(batch.whole, encoding="utf-8")
+  return case_ops.upper_case(batch)
 
 
 def _random_case(batch, rate=0.5):

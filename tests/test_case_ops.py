@@ -1,4 +1,4 @@
-"""Tests for byt5_tasks.case_ops: its two case-mapping paths agree."""
+"""Tests for byt5_tasks.case_ops: its case-mapping paths agree."""
 import pytest
 import tensorflow as tf
 
@@ -16,7 +16,7 @@ def _cased_leads(data):
   return utf8_ops.where(case_ops.cased_lead_flags(data))
 
 
-@pytest.mark.parametrize("texts", [
+_TEXT_SETS = [
     ["plain ASCII text, Some Words", "", "x"],  # Byte arithmetic.
     ["Грамматика русского языка", "Γειά σου κόσμε ΣΑΣ", "你好，世界"],  # In place.
     ["Straße İzmir ılık 30 \u212a ǅemal", "mostly ascii, few ü", "😀 e\u0301"],
@@ -27,23 +27,54 @@ def _cased_leads(data):
      "ı İ ſ ŉ ǰ ΐ ΰ և ẞ Ω K Å " + "".join(
          c for c in _CASED if len(c.encode()) > 2)[:400],
      "Σ" * 50 + "ß" * 50],
-])
-def test_all_implementations_agree_and_random_case_uses_them(texts):
-  # map_case picks one of three implementations per batch by its share of
-  # multi-byte characters; all must give the same output on any text, the
-  # one random_case gives each text on its own.
-  seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
-  batch = text_batch.layout(tf.constant(texts), seeds)
-  upper = draws.happens(draws.byte_bits(batch.keys), 0.5)
+]
+
+
+def _every_path(batch, upper, ascii_mapped):
+  """The outputs of map_case's three implementations (it picks one by the
+  batch's share of multi-byte characters)."""
+  # pylint: disable=protected-access
   leads = _cased_leads(batch.data)
-  table = case_ops._table()  # pylint: disable=protected-access
-  by_bytes = case_ops._map_case_by_bytes(batch, leads, upper, table, few=False).numpy()  # pylint: disable=protected-access
-  joined = case_ops._map_case_by_bytes(batch, leads, upper, table, few=True).numpy()  # pylint: disable=protected-access
-  in_place = case_ops._map_case_in_place(  # pylint: disable=protected-access
-      batch, upper, table, case_ops.cased_lead_flags(batch.data)).numpy()
-  assert by_bytes == joined == in_place
-  assert text_batch.split(by_bytes, batch, 1).numpy().tolist() == (
+  table = case_ops._table()
+  return [
+      case_ops._map_case_by_bytes(batch, leads, upper, table, False,
+                                  ascii_mapped).numpy(),
+      case_ops._map_case_by_bytes(batch, leads, upper, table, True,
+                                  ascii_mapped).numpy(),
+      case_ops._map_case_by_pairs(batch, upper, table).numpy()]
+  # pylint: enable=protected-access
+
+
+def _layout(texts):
+  seeds = noise.example_seed(2, tf.constant([f"k{i}" for i in range(3)]))
+  return seeds, text_batch.layout(tf.constant(texts), seeds)
+
+
+@pytest.mark.parametrize("texts", _TEXT_SETS)
+def test_all_implementations_agree_and_random_case_uses_them(texts):
+  # All must give the same output on any text, the one random_case gives
+  # each text on its own.
+  seeds, batch = _layout(texts)
+  upper = draws.happens(draws.byte_bits(batch.keys), 0.5)
+  outputs = _every_path(batch, upper, lambda: case_ops._ascii_case(  # pylint: disable=protected-access
+      batch.data, upper))
+  assert outputs[0] == outputs[1] == outputs[2]
+  assert text_batch.split(outputs[0], batch, 1).numpy().tolist() == (
       noise.random_case(tf.constant(texts), seeds).numpy().tolist())
+
+
+@pytest.mark.parametrize("texts", _TEXT_SETS)
+def test_every_implementation_uppercases_like_python(texts):
+  # upper_case maps ASCII with tf.strings.upper (no encoding) instead of
+  # the arithmetic; each path must still give str.upper of every text.
+  _, batch = _layout(texts)
+  every = tf.ones(tf.shape(batch.data), tf.bool)
+  outputs = _every_path(batch, every, lambda: utf8_ops.to_bytes(
+      tf.strings.upper(batch.whole)))
+  for output in outputs:
+    assert [t.decode() for t in text_batch.split(output, batch, 1).numpy()
+           ] == [t.upper() for t in texts]
+  assert case_ops.upper_case(batch).numpy() == outputs[0]
 
 
 def test_cased_leads_cover_every_multi_byte_cased_character():

@@ -1,6 +1,10 @@
 """Tests for byt5_tasks.noise: rates, determinism, UTF-8 safety, exact cases."""
 import collections
+import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 import tensorflow as tf
@@ -237,8 +241,41 @@ def test_antspeak_exact(script, text, expected):
 
 
 def test_uppercase_agrees_with_python():
-  # Python's str.upper is an independent implementation of the same mapping.
+  # The scheme maps character by character; Python's str.upper maps the whole
+  # text. The default mapping has no context, so the two agree.
   assert _run("uppercase", _MIXED) == _MIXED.upper()
+
+
+_LOCALE_TEXT = "istanbul ılık άλφα ΐ i\u0307"
+_IN_A_LOCALE = """
+import json, sys
+import tensorflow as tf
+from byt5_tasks import noise
+text = tf.constant(sys.argv[1])
+out = {"icu": tf.strings.upper(text, encoding="utf-8").numpy().decode()}
+for scheme in ("uppercase", "antspeak", "random_case"):
+  seed = noise.example_seed(0, tf.constant("k"), scheme)
+  out[scheme] = noise.SCHEMES[scheme](text, seed).numpy().decode()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("locale", ["tr_TR.UTF-8", "el_GR.UTF-8",
+                                    "lt_LT.UTF-8"])
+def test_case_schemes_do_not_follow_the_process_locale(locale):
+  # ICU's tf.strings.upper follows LANG/LC_ALL (tr: i -> İ; el: accents
+  # dropped; lt: the dot above dropped); the schemes must not, or a cached
+  # benchmark would depend on the machine that wrote it.
+  env = {**os.environ, "LANG": locale, "LC_ALL": locale,
+         "TF_CPP_MIN_LOG_LEVEL": "3"}
+  run = subprocess.run([sys.executable, "-c", _IN_A_LOCALE, _LOCALE_TEXT],
+                       env=env, capture_output=True, text=True, check=True)
+  there = json.loads(run.stdout.splitlines()[-1])
+  assert there["uppercase"] == _LOCALE_TEXT.upper()
+  assert there["antspeak"] == _run("antspeak", _LOCALE_TEXT)
+  assert there["random_case"] == _run("random_case", _LOCALE_TEXT)
+  if there["icu"] == _LOCALE_TEXT.upper():
+    pytest.skip(f"this TensorFlow's ICU ignores {locale}: nothing told apart")
 
 
 def test_random_case_maps_each_character_on_its_own():
