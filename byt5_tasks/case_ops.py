@@ -9,14 +9,15 @@ ICU's `tf.strings.upper` is not used because it follows the process's
 locale (LANG, LC_ALL): under tr_TR it uppercases "i" to "İ", under el_GR it
 drops Greek accents, so the "same" noise would differ between machines.
 Equivalent implementations (tested against each other) cost very
-differently by script; `map_case` picks one per batch (`tf.switch_case`):
+differently by script; `map_case` picks per batch (`tf.cond`):
 - few multi-byte characters that may have case (found by their first byte;
-  never Arabic, Devanagari, Thai or CJK): ASCII letters by byte arithmetic,
-  and those characters decoded one by one and spliced in (as string pieces
-  where they are very few, else by one byte gather);
+  never Arabic, Devanagari, Thai or CJK): ASCII letters byte-wise, and
+  those characters decoded one by one and spliced in;
 - many (Greek, Cyrillic): one table lookup per byte, by the byte and the
   next one, maps ASCII and every 2-byte character whose mapping is 2 bytes
-  in place; only the rare others are decoded and spliced in.
+  in place; only the rare others are decoded and spliced in;
+and splices as string pieces where the spliced characters are very few,
+else by one byte gather.
 Decoding every character instead costs ~2x the whole clean eval pipeline.
 """
 from typing import Callable, NamedTuple, Tuple
@@ -132,9 +133,9 @@ def _splice(data, mapped, leads, upper, table, few):
   `data` starting at offsets `leads` replaced by their own case mappings.
 
   Each is decoded from `data`; its mapping's bytes follow the texts' in one
-  buffer (a character without case keeps its own bytes). `few`: the leads
-  are few, so the pieces between them are long and cheaper to join as
-  strings than to gather byte by byte.
+  buffer (a character without case keeps its own bytes). `few` (a bool or
+  a scalar bool tensor): the leads are few, so the pieces between them are
+  long and cheaper to join as strings than to gather byte by byte.
   """
   code_points, lengths = _code_points(data, leads)
   mapped_begin, mapped_end, cased = _case_mappings(
@@ -148,19 +149,19 @@ def _splice(data, mapped, leads, upper, table, few):
   end = utf8_ops.interleave(
       utf8_ops.with_end(leads, size),
       utf8_ops.then_zero(tf.where(cased, mapped_end + size, after)))
-  if few:
+
+  def join():
     source = tf.strings.join([utf8_ops.bytes_to_string(mapped),
                               table.blob_text])
     return utf8_ops.join_pieces(source, begin, end)
-  return utf8_ops.gather_ranges(tf.concat([mapped, table.blob], 0), begin, end)
 
+  def gather():
+    return utf8_ops.gather_ranges(tf.concat([mapped, table.blob], 0), begin,
+                                  end)
 
-def _map_case_by_bytes(batch, leads, upper, table, few, ascii_mapped):
-  """`map_case` for text with few multi-byte characters that may have case
-  (at offsets `leads`, where `cased_lead_flags` holds): ASCII letters as in
-  `ascii_mapped()`, those characters decoded and spliced in (`few`: see
-  `_splice`), all others kept."""
-  return _splice(batch.data, ascii_mapped(), leads, upper, table, few)
+  if isinstance(few, bool):
+    return join() if few else gather()
+  return tf.cond(few, join, gather)
 
 
 def _following(values: tf.Tensor) -> tf.Tensor:
@@ -173,13 +174,13 @@ def _previous(values: tf.Tensor) -> tf.Tensor:
   return tf.concat([tf.zeros([1], values.dtype), values[:-1]], 0)
 
 
-def _map_case_by_pairs(batch, upper, table):
-  """`map_case` for text with many multi-byte cased characters (Greek,
-  Cyrillic): one lookup per byte in `case_table.byte_pair_mappings`, by the
-  byte and the next one, maps ASCII and every 2-byte character whose mapping
-  is 2 bytes in place, with no decode; the few others (3- and 4-byte cased
-  characters, mappings of another length) are decoded and spliced in."""
-  data = batch.data
+def _mapped_by_pairs(data, upper, table):
+  """For text with many multi-byte cased characters (Greek, Cyrillic): one
+  lookup per byte in `case_table.byte_pair_mappings`, by the byte and the
+  next one, maps ASCII and every 2-byte character whose mapping is 2 bytes
+  in place, with no decode. Returns those bytes and the offsets of the few
+  others (3- and 4-byte cased characters, mappings of another length), which
+  are to be spliced in."""
   as_int = tf.cast(data, tf.int32)
   # Products, not shifts: TensorFlow's shifts check their amounts element by
   # element.
@@ -192,26 +193,29 @@ def _map_case_by_pairs(batch, upper, table):
   carry = tf.cast(tf.bitwise.bitwise_and(
       tf.bitwise.right_shift(entry, case_table.PAIR_CARRY_SHIFT), 0xFF),
                   tf.uint8)
-  mapped = first + _previous(carry)
-  others = utf8_ops.where(entry >= case_table.PAIR_SPLICE)
-  return _splice(data, mapped, others, upper, table, few=True)
+  return (first + _previous(carry),
+          utf8_ops.where(entry >= case_table.PAIR_SPLICE))
 
 
 def _map_case(batch: text_batch.TextBatch, upper: tf.Tensor,
               ascii_mapped: Callable[[], tf.Tensor]) -> tf.Tensor:
   """`map_case`, given how to map ASCII (the bytes of `batch.data` with
-  ASCII letters mapped, used where few characters are multi-byte)."""
+  ASCII letters mapped, used where few characters are multi-byte).
+
+  Two small branches (how bytes are mapped in place; how the pieces are
+  assembled) around one splice: tf.data instantiates every branch of a
+  function at each iterator, at ~10 µs per node.
+  """
   table = _table()
-  leads = utf8_ops.where(cased_lead_flags(batch.data))
-  size, count = tf.size(batch.data), tf.size(leads)
-  branch = tf.where(count * _FEW_LEADS < size, 0,
-                    tf.where(count * _MULTI_BYTE_SHARE < size, 1, 2))
-  return tf.switch_case(branch, [
-      lambda: _map_case_by_bytes(batch, leads, upper, table, True,
-                                 ascii_mapped),
-      lambda: _map_case_by_bytes(batch, leads, upper, table, False,
-                                 ascii_mapped),
-      lambda: _map_case_by_pairs(batch, upper, table)])
+  data = batch.data
+  leads = utf8_ops.where(cased_lead_flags(data))
+  size = tf.size(data)
+  mapped, splice_at = tf.cond(
+      tf.size(leads) * _MULTI_BYTE_SHARE < size,
+      lambda: (ascii_mapped(), leads),
+      lambda: _mapped_by_pairs(data, upper, table))
+  return _splice(data, mapped, splice_at, upper, table,
+                 tf.size(splice_at) * _FEW_LEADS < size)
 
 
 def map_case(batch: text_batch.TextBatch, upper: tf.Tensor) -> tf.Tensor:
