@@ -30,11 +30,12 @@ from byt5_tasks import utf8_ops
 
 # Which implementation a batch takes, by how many of its bytes begin a
 # multi-byte character that may have case (XQuAD: 1 in ~3,000 for ar/hi/th,
-# ~50 es/zh, ~70 de, ~24 ro, ~14 tr, ~7 vi, 2 ru/el). Below 1 in
-# _FEW_LEADS the pieces between them are joined as strings (~50 ns a piece)
-# rather than gathered byte by byte (~3.5 ns a byte); up to 1 in
+# ~50 es/zh, ~70 de, ~24 ro, ~14 tr, ~7 vi, 2 ru/el). Up to 1 in
 # _MULTI_BYTE_SHARE they are decoded and spliced; beyond, 2-byte characters
-# are mapped in place. Crossovers estimated from those per-op costs.
+# are mapped in place and only the rest spliced. Where fewer than 1 in
+# _FEW_LEADS bytes begin a spliced character, the pieces between them are
+# joined as strings (~50 ns a piece) rather than gathered byte by byte
+# (~3.5 ns a byte). Crossovers estimated from those per-op costs.
 _FEW_LEADS = 40
 _MULTI_BYTE_SHARE = 5
 
