@@ -2,8 +2,8 @@
 
 Each scheme maps UTF-8 strings to noised strings and works on characters,
 i.e. Unicode code points, not bytes. The ops are plain graph ops (no
-`tf.py_function`; two kinds of branch: a `tf.switch_case` in the case
-schemes, a `tf.cond` in `antspeak`), so they run inside a `tf.data`
+`tf.py_function`; the only branches are `tf.cond`s choosing between
+equivalent implementations by script), so they run inside a `tf.data`
 pipeline, in a seqio cache job, and anywhere a `tf.function` runs.
 
 A scheme noises a batch of texts at once (`NoiseScheme.noise_batch`): the
