@@ -1,15 +1,16 @@
 """Each character's own full case mappings, as lookup tables for TF graphs.
 
 `random_case` upper- or lowercases every character on its own, and all case
-schemes need a mapping that does not depend on the process's locale, as
-ICU's `tf.strings.upper`/`lower` do (`byt5_tasks.case_ops`). ICU also maps
+schemes need a mapping that does not depend on the process's locale, unlike
+ICU's `tf.strings.upper`/`lower` (`byt5_tasks.case_ops`). ICU also maps
 whole strings, and some mappings change the character count ("ß" -> "SS",
 "İ" -> "i̇"), so a mapped text does not line up with its source character by
 character; splitting the text into characters and mapping each as a string
-costs several times the clean eval pipeline. These tables instead give, for every cased character (Python's `str.upper`
-and `str.lower` of that one character, i.e. Unicode's unconditional full
-case mapping), the UTF-8 bytes of both mappings, so a graph picks each
-character's output by one lookup on its code point.
+costs several times the clean eval pipeline. These tables instead give, for
+every cased character (Python's `str.upper` and `str.lower` of that one
+character, i.e. Unicode's unconditional full case mapping), the UTF-8 bytes
+of both mappings, so a graph picks each character's output by one lookup on
+its code point.
 
 Layout: a code point's table entry is `offsets[cp >> BLOCK_BITS] + cp`; only
 blocks of 2**BLOCK_BITS code points that hold a cased character get entries
