@@ -23,7 +23,9 @@ output i // 2 (`byt5_tasks.draws.byte_bits`), so a text's noise does not
 depend on the batch it is in. `example_seed` derives each text's seed from
 a run seed and a stable example key, so an example gets the same noise in
 every run, in every shard order, in any batch, and in a seqio cache,
-independent of seqio's own seeds.
+independent of seqio's own seeds. `antspeak` and `uppercase` draw nothing:
+a function of the text alone, they noise each distinct field value of a
+batch once (`NoiseScheme.noise_fields`; a QA batch repeats each context).
 
 Decisions where the paper is silent:
 - Random characters (`add_drop_mutate` insertions and substitutions) are drawn
@@ -60,7 +62,8 @@ Decisions where the paper is silent:
   holding it are rejected.
 """
 import dataclasses
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional,
+                    Sequence, Tuple)
 
 import tensorflow as tf
 
@@ -313,6 +316,9 @@ class NoiseScheme:
     uses_case: the scheme changes letter case at all (`antspeak` does, and on
       caseless text it only inserts spaces).
     description: one line for reports.
+    seeded: the scheme draws random numbers. One without draws is a
+      function of the text alone, so `noise_fields` noises each distinct
+      field value of a batch once.
   """
   name: str
   impl: Callable[..., tf.Tensor]
@@ -320,6 +326,7 @@ class NoiseScheme:
   case_only: bool
   uses_case: bool
   description: str
+  seeded: bool = True
   validate: Callable[[Mapping[str, Any]], None] = lambda params: None
 
   def params(self, overrides: Optional[Mapping[str, Any]] = None
@@ -346,6 +353,30 @@ class NoiseScheme:
     """
     return text_batch.split(self.impl(batch, **params), batch, fields)
 
+  def noise_fields(self, fields: Sequence[tf.Tensor], seeds: tf.Tensor,
+                   params: Mapping[str, Any],
+                   error: Callable[[tf.Tensor], List[tf.Tensor]]
+                   ) -> List[tf.Tensor]:
+    """The string vectors `fields` [B] noised; text i is their entries i.
+
+    A text's fields are noised as one string joined by `FIELD_SEPARATOR`
+    (one stream of draws per text, from its int64 seed in `seeds` [B]), so
+    each field's noise also depends on the fields before it. A scheme
+    without draws (`seeded` False) maps each field value on its own and
+    equal values alike, so it noises each distinct value once: a QA batch
+    holds each context once per question on it. Fields must be valid UTF-8
+    without FIELD_SEPARATOR; `error(ok)` ([B] bool: which texts passed) is
+    the failed check's message. `params` come from `self.params`.
+    """
+    if not self.seeded:
+      batch, index = text_batch.checked_distinct_layout(fields, error)
+      noised = self.noise_batch(batch, params, 1)
+      return [utf8_ops.gather(noised, i) for i in index]
+    batch = text_batch.checked_layout(fields, seeds, error)
+    noised = tf.reshape(self.noise_batch(batch, params, len(fields)),
+                        [-1, len(fields)])
+    return tf.unstack(noised, len(fields), 1)
+
   def apply(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
             params: Mapping[str, Any]) -> tf.Tensor:
     """Noised `texts` (any shape); `params` must come from `self.params`."""
@@ -355,11 +386,10 @@ class NoiseScheme:
     seeds = tf.broadcast_to(tf.convert_to_tensor(seeds, tf.int64),
                             tf.shape(texts))
     flat = utf8_ops.to_valid_utf8(tf.reshape(texts, [-1]))
-    batch = text_batch.checked_layout(
-        [flat], tf.reshape(seeds, [-1]), lambda ok: [
+    noised, = self.noise_fields(
+        [flat], tf.reshape(seeds, [-1]), params, lambda ok: [
             f"noise {self.name}: texts must not hold U+001F (reserved: it "
             "separates texts and fields while noising)"])
-    noised = self.noise_batch(batch, params, 1)
     return tf.reshape(noised, tf.shape(texts))
 
   def __call__(self, texts: tf.Tensor, seeds: Optional[tf.Tensor],
@@ -388,10 +418,11 @@ SCHEMES: Mapping[str, NoiseScheme] = {
             validate=_check_repetitions),
         NoiseScheme(
             "antspeak", _antspeak, {}, case_only=False, uses_case=True,
-            description="uppercased, every character padded with spaces"),
+            description="uppercased, every character padded with spaces",
+            seeded=False),
         NoiseScheme(
             "uppercase", _uppercase, {}, case_only=True, uses_case=True,
-            description="whole text uppercased"),
+            description="whole text uppercased", seeded=False),
         NoiseScheme(
             "random_case", _random_case, {"rate": 0.5}, case_only=True,
             uses_case=True,

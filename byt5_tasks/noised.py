@@ -40,7 +40,6 @@ import tensorflow as tf
 
 from byt5_tasks import batched_map
 from byt5_tasks import noise
-from byt5_tasks import text_batch
 from byt5_tasks import utf8_ops
 
 DEFAULT_FIELDS: Tuple[str, ...] = ("question", "context")
@@ -75,7 +74,7 @@ def _field_error(ok: tf.Tensor, names: Sequence[str], keys: tf.Tensor
   """The error naming the examples (not `ok`) and fields that cannot be noised.
 
   `keys` name the examples of the batch; `ok` says which passed the check
-  (`text_batch.checked_layout`).
+  (`noise.NoiseScheme.noise_fields`).
   """
   bad_keys = utf8_ops.gather(keys, utf8_ops.where(tf.logical_not(ok)))
   problem = (f"has a field among ({', '.join(names)}) that is not valid "
@@ -142,17 +141,12 @@ def noise_features(dataset: tf.data.Dataset,
                  "%s", scheme, key_feature, fields)
 
   def corrupt(batch: Mapping[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
-    # Each example's fields are noised as one text joined by FIELD_SEPARATOR,
-    # which no scheme touches, and the whole batch in one pass.
+    # The whole batch in one pass; see `noise.NoiseScheme.noise_fields`.
     keys = _example_key(batch, fields, key_feature if use_key else None)
     seeds = noise.example_seed(noise_seed, keys, scheme)
-    layout = text_batch.checked_layout(
-        [batch[f] for f in fields], seeds,
-        lambda ok: _field_error(ok, fields, keys))
-    noised = tf.reshape(
-        spec.noise_batch(layout, resolved, len(fields)),
-        [-1, len(fields)])
-    return {**batch, **dict(zip(fields, tf.unstack(noised, len(fields), 1)))}
+    noised = spec.noise_fields([batch[f] for f in fields], seeds, resolved,
+                               lambda ok: _field_error(ok, fields, keys))
+    return {**batch, **dict(zip(fields, noised))}
 
   return batched_map.map_in_batches(dataset, corrupt, batch_size)
 

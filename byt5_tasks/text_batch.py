@@ -8,9 +8,11 @@ an odd length; its bytes; and a random-draw key per two bytes that depends
 only on the text's own seed and the pair's place inside the text, so a text
 gets the same noise in any batch (`draws.byte_bits` makes two draws of
 each key). `split` cuts a noised `whole` back into texts at the separators.
+`checked_distinct_layout` lays out each distinct value of the fields once,
+for noise without draws.
 """
 import dataclasses
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 import tensorflow as tf
 
@@ -72,15 +74,30 @@ def after(batch: TextBatch, op: tf.Operation) -> TextBatch:
                        for field in dataclasses.fields(batch)))
 
 
-def _per_distinct(texts: tf.Tensor, check: Callable[[tf.Tensor], tf.Tensor]
-                  ) -> tf.Tensor:
-  """`check(texts)` ([B] -> [B]), run once per distinct text of `texts`.
+def _distinct(fields: Sequence[tf.Tensor]
+              ) -> List[Tuple[tf.Tensor, tf.Tensor]]:
+  """Per string vector of `fields`: its distinct values and, per entry, the
+  index of its value among them (int64).
 
   A QA batch holds each context once per question on it (XQuAD: ~5), and
   the contexts are most of its bytes.
   """
-  distinct, index = tf.unique(texts)
-  return utf8_ops.gather(check(distinct), index)
+  return [tuple(tf.unique(field, out_idx=tf.int64)) for field in fields]
+
+
+def _check(distinct: Sequence[Tuple[tf.Tensor, tf.Tensor]],
+           error: Callable[[tf.Tensor], List[tf.Tensor]]) -> tf.Operation:
+  """Asserts that every field (`_distinct`) is valid UTF-8 without
+  FIELD_SEPARATOR: one regex pass per distinct value and no control flow (a
+  branch would be one more function for tf.data to instantiate at every
+  iterator). `error(ok)`, given whether each text passed, is the failing
+  check's message data."""
+  ok = None
+  for values, index in distinct:
+    valid = utf8_ops.gather(utf8_ops.is_valid_utf8(values, SEPARATOR_BYTE),
+                            index)
+    ok = valid if ok is None else tf.logical_and(ok, valid)
+  return tf.raw_ops.Assert(condition=tf.reduce_all(ok), data=error(ok))
 
 
 def checked_layout(fields: Sequence[tf.Tensor], seeds: tf.Tensor,
@@ -89,18 +106,32 @@ def checked_layout(fields: Sequence[tf.Tensor], seeds: tf.Tensor,
   """The texts `fields` joined by FIELD_SEPARATOR, laid out with `seeds`.
 
   `fields` are string vectors [B], the fields of B texts. The batch is used
-  only once every field has passed a check: valid UTF-8 without
-  FIELD_SEPARATOR, one regex pass per distinct field value, and no control
-  flow (a branch would be one more function for tf.data to instantiate at
-  every iterator). `error(ok)`, given whether each text passed, is the
-  failing check's message data.
+  only once every field has passed `_check` (`error` names the texts that
+  failed).
   """
-  ok = None
-  for field in fields:
-    valid = _per_distinct(
-        field, lambda texts: utf8_ops.is_valid_utf8(texts, SEPARATOR_BYTE))
-    ok = valid if ok is None else tf.logical_and(ok, valid)
+  check = _check(_distinct(fields), error)
   texts = (fields[0] if len(fields) == 1 else
            tf.strings.join(list(fields), separator=FIELD_SEPARATOR))
-  check = tf.raw_ops.Assert(condition=tf.reduce_all(ok), data=error(ok))
   return after(layout(texts, seeds), check)
+
+
+def checked_distinct_layout(fields: Sequence[tf.Tensor],
+                            error: Callable[[tf.Tensor], List[tf.Tensor]]
+                            ) -> Tuple[TextBatch, List[tf.Tensor]]:
+  """The distinct values of the string vectors `fields`, laid out as texts.
+
+  For noise without draws, a function of the text alone, which then needs
+  each distinct value once: returns the batch (seeds 0; used only once every
+  field has passed `_check`) and, per field, where each of its entries is
+  among the batch's texts (int64 [B]).
+  """
+  distinct = _distinct(fields)
+  check = _check(distinct, error)
+  texts, index, offset = [], [], tf.constant(0, tf.int64)
+  for values, value_index in distinct:
+    texts.append(values)
+    index.append(value_index + offset)
+    offset += tf.size(values, out_type=tf.int64)
+  texts = tf.concat(texts, 0)
+  return after(layout(texts, tf.zeros(tf.shape(texts), tf.int64)),
+               check), index

@@ -1,5 +1,6 @@
 """Tests for byt5_tasks.noise: rates, determinism, UTF-8 safety, exact cases."""
 import collections
+import dataclasses
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import tensorflow as tf
 
 from byt5_tasks import draws
 from byt5_tasks import noise
+from byt5_tasks import text_batch
 from draw_reference import byte_draw
 
 # Texts whose characters are all distinct make every edit visible.
@@ -165,6 +167,44 @@ def test_a_text_gets_the_same_noise_alone_or_in_any_batch(scheme):
   assert [t.decode() for t in reversed_batch.numpy()] == alone[::-1]
 
 
+@pytest.mark.parametrize("scheme", noise.ALL_SCHEMES)
+def test_seeded_says_whether_the_seed_matters(scheme):
+  # Schemes marked unseeded are noised once per distinct field value; that is
+  # exact only if their output ignores the seed.
+  spec = noise.SCHEMES[scheme]
+  texts = tf.constant(_latin_texts(4, 60, seed=6) + ["Grüße ΣΊΣΥΦΟΣ"])
+  outputs = {
+      spec.impl(text_batch.layout(texts, tf.constant([seed] * 5, tf.int64)),
+                **spec.defaults).numpy()
+      for seed in (1, 2, 3)}
+  assert (len(outputs) > 1) == spec.seeded
+
+
+@pytest.mark.parametrize(
+    "scheme", [s for s in noise.ALL_SCHEMES if not noise.SCHEMES[s].seeded])
+def test_unseeded_schemes_noise_each_distinct_field_once_and_alike(scheme):
+  # A QA batch repeats each context once per question. Noising distinct
+  # values gives what noising every example's joined fields gives.
+  spec = noise.SCHEMES[scheme]
+  contexts = ["Ein Kontext über Grüße", "", "Ещё один контекст",
+              "Ein Kontext über Grüße", "नमस्ते दुनिया", "Ещё один контекст"]
+  fields = [tf.constant([f"q{i} ß" for i in range(6)]), tf.constant(contexts)]
+  seeds = tf.range(6, dtype=tf.int64)
+  error = lambda ok: ["passed:", ok]
+  distinct = spec.noise_fields(fields, seeds, spec.defaults, error)
+  joined = dataclasses.replace(spec, seeded=True).noise_fields(
+      fields, seeds, spec.defaults, error)
+  assert [f.numpy().tolist() for f in distinct] == [
+      f.numpy().tolist() for f in joined]
+  assert [t.decode() for t in distinct[1].numpy()] == [
+      _run(scheme, c) for c in contexts]
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"\[passed:\] \[1 0 1"):
+    spec.noise_fields([fields[0], tf.constant(
+        [c + "\x1f" if i == 1 else c for i, c in enumerate(contexts)])],
+                      seeds, spec.defaults, error)
+
+
 def test_run_seed_out_of_range():
   with pytest.raises(ValueError, match="run seed"):
     noise.example_seed(-1, tf.constant("k"))
@@ -251,6 +291,7 @@ _IN_A_LOCALE = """
 import json, sys
 import tensorflow as tf
 from byt5_tasks import noise
+from byt5_tasks import text_batch
 text = tf.constant(sys.argv[1])
 out = {"icu": tf.strings.upper(text, encoding="utf-8").numpy().decode()}
 for scheme in ("uppercase", "antspeak", "random_case"):

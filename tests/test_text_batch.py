@@ -58,3 +58,18 @@ def test_checked_layout_checks_every_field_of_every_text():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"\[passed:\] " + passed):
       layout(fields)
+
+
+def test_checked_distinct_layout_lays_out_each_value_once():
+  fields = [tf.constant(["q1", "q2", "q1"]), tf.constant(["c", "c", ""])]
+  batch, index = text_batch.checked_distinct_layout(
+      fields, lambda ok: ["passed:", ok])
+  texts = text_batch.split(batch.whole, batch, 1).numpy().tolist()
+  assert texts == [b"q1", b"q2", b"c", b""]
+  assert [[texts[i] for i in field_index.numpy()] for field_index in index
+         ] == [f.numpy().tolist() for f in fields]
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"\[passed:\] \[1 0 1\]"):
+    text_batch.checked_distinct_layout(
+        [fields[0], tf.constant(["c", b"\xc3", "c"])],
+        lambda ok: ["passed:", ok])
