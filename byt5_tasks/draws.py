@@ -16,6 +16,7 @@ text's per-byte draws cost one output per two bytes. Draws are compared with
 integer thresholds (`threshold`): exact, and no float conversion per byte.
 """
 import sys
+from typing import List
 
 import tensorflow as tf
 
@@ -92,6 +93,17 @@ def bucket(draws: tf.Tensor, rate: float, buckets: int) -> tf.Tensor:
   limit = max(threshold(rate), 1)
   part = tf.cast(draws, tf.uint64) * _uint64(buckets) // _uint64(limit)
   return tf.cast(tf.minimum(part, _uint64(buckets - 1)), tf.int64)
+
+
+def bucket_starts(rate: float, buckets: int) -> List[int]:
+  """The smallest draw in each part of `bucket`, for comparing instead.
+
+  `bucket(u, rate, buckets) >= m` exactly when `u >= bucket_starts(rate,
+  buckets)[m]`: one comparison per draw instead of a 64-bit product and
+  division.
+  """
+  limit = max(threshold(rate), 1)
+  return [-(-m * limit // buckets) for m in range(buckets)]
 
 
 def below(draws: tf.Tensor, count: tf.Tensor) -> tf.Tensor:

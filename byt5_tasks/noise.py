@@ -199,7 +199,11 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
   chosen, u, _ = _select(batch, rate)
   length = utf8_ops.character_lengths(batch.data, chosen)
   after = chosen + length
-  extra = min_repeats + draws.bucket(u, rate, max_repeats - min_repeats + 1)
+  # A chosen character gets `min_repeats` extra copies plus its part of the
+  # selection draw (`draws.bucket`): copy c iff the draw is at least
+  # `made_from[c]`.
+  starts = draws.bucket_starts(rate, max_repeats - min_repeats + 1)
+  made_from = [starts[max(c - min_repeats, 0)] for c in range(max_repeats + 1)]
   # Per chosen character: the text up to and including it, then
   # `max_repeats` copy ranges, empty beyond its number of extra copies; then
   # the rest of the text. One byte gather assembles them (a string piece per
@@ -209,8 +213,8 @@ def _repetitions(batch, rate=0.2, min_repeats=1, max_repeats=3):
   ends = [utf8_ops.with_end(after, tf.size(batch.data))]
   for copy in range(1, max_repeats + 1):
     begins.append(utf8_ops.then_zero(chosen))
-    ends.append(utf8_ops.then_zero(
-        chosen + tf.cast(extra >= copy, tf.int64) * length))
+    made = u >= tf.constant(made_from[copy], u.dtype)
+    ends.append(utf8_ops.then_zero(chosen + tf.cast(made, tf.int64) * length))
   return utf8_ops.gather_ranges(batch.data, utf8_ops.columns_first(begins),
                                 utf8_ops.columns_first(ends))
 

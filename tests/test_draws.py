@@ -67,6 +67,25 @@ def test_bucket_splits_the_selected_draws_evenly():
   assert collections.Counter(parts.tolist()) == {0: 1000, 1: 1000, 2: 1000}
 
 
+@pytest.mark.parametrize("rate,buckets", [(0.2, 3), (0.3, 4), (1.0, 3),
+                                          (0.0, 2), (1e-9, 5)])
+def test_bucket_starts_are_where_each_part_begins(rate, buckets):
+  limit = max(draws.threshold(rate), 1)
+  rng = np.random.default_rng(0)
+  u = np.concatenate([rng.integers(0, limit, 5000), np.arange(min(limit, 64)),
+                      limit - 1 - np.arange(min(limit, 64))]).astype(np.uint64)
+  starts = draws.bucket_starts(rate, buckets)
+  parts = draws.bucket(tf.constant(u), rate, buckets).numpy()
+  for m in range(buckets):
+    assert ((parts >= m) == (u >= starts[m])).all()
+  # Every part holds the draws from its start on, so each start is a draw
+  # of that part unless the part is empty.
+  for m, start in enumerate(starts):
+    if start < limit:
+      assert draws.bucket(tf.constant([start], tf.uint64), rate,
+                          buckets).numpy()[0] >= m
+
+
 def test_below_stays_in_range_and_covers_it():
   u = tf.constant(np.arange(0, draws.ONE, 2**20, dtype=np.uint64))
   for count in (1, 3, 1000):
