@@ -134,9 +134,9 @@ def _splice(data, mapped, leads, upper, table, few):
   `data` starting at offsets `leads` replaced by their own case mappings.
 
   Each is decoded from `data`; its mapping's bytes follow the texts' in one
-  buffer (a character without case keeps its own bytes). `few` (a bool or
-  a scalar bool tensor): the leads are few, so the pieces between them are
-  long and cheaper to join as strings than to gather byte by byte.
+  buffer (a character without case keeps its own bytes). `few` (a scalar
+  bool tensor): the leads are few, so the pieces between them are long and
+  cheaper to join as strings than to gather byte by byte.
   """
   code_points, lengths = _code_points(data, leads)
   mapped_begin, mapped_end, cased = _case_mappings(
@@ -160,8 +160,6 @@ def _splice(data, mapped, leads, upper, table, few):
     return utf8_ops.gather_ranges(tf.concat([mapped, table.blob], 0), begin,
                                   end)
 
-  if isinstance(few, bool):
-    return join() if few else gather()
   return tf.cond(few, join, gather)
 
 

@@ -39,7 +39,7 @@ def _every_path(batch, upper, ascii_mapped):
   by_bytes = (ascii_mapped(), _cased_leads(batch.data))
   by_pairs = case_ops._mapped_by_pairs(batch.data, upper, table)
   return [case_ops._splice(batch.data, mapped, splice_at, upper, table,
-                           few).numpy()
+                           tf.constant(few)).numpy()
           for mapped, splice_at in (by_bytes, by_pairs)
           for few in (True, False)]
   # pylint: enable=protected-access

@@ -291,7 +291,6 @@ _IN_A_LOCALE = """
 import json, sys
 import tensorflow as tf
 from byt5_tasks import noise
-from byt5_tasks import text_batch
 text = tf.constant(sys.argv[1])
 out = {"icu": tf.strings.upper(text, encoding="utf-8").numpy().decode()}
 for scheme in ("uppercase", "antspeak", "random_case"):
