@@ -72,10 +72,8 @@ def _on_one_thread(dataset):
   return dataset.with_options(options)
 
 
-def _task_batches(dataset, sequence_length, batch_size: int = 64):
-  """The task's examples, every feature, in ragged batches (the task has
-  trimmed them to `sequence_length` already)."""
-  del sequence_length
+def _ragged_batches(dataset, batch_size: int = 64):
+  """Every feature of the examples, in ragged batches, on one thread."""
   return _on_one_thread(dataset.ragged_batch(batch_size))
 
 
@@ -91,8 +89,11 @@ def _t5x_eval_input(dataset, sequence_length, batch_size: int = 64):
   return _on_one_thread(converted.enumerate().batch(batch_size))
 
 
-# Per pipeline: how to build it from a task dataset, and how to count a batch.
-_PIPELINE_FNS = {"t5x": _t5x_eval_input, "task": _task_batches}
+# Per pipeline: how to build it from a task dataset (already trimmed to the
+# sequence length), and how to count a batch.
+_PIPELINE_FNS = {"t5x": _t5x_eval_input,
+                 "task": lambda dataset, sequence_length: _ragged_batches(
+                     dataset)}
 _ROW_COUNTS = {"t5x": lambda batch: tf.shape(batch[0])[0],
                "task": lambda batch: batch["inputs"].nrows()}
 
@@ -159,8 +160,8 @@ def _preprocessor_alone(clean_tasks, schemes, batch_size: int = 64):
     for _ in source:
       pass
   return {scheme: [
-      _on_one_thread((source if scheme is None else noised.noise_features(
-          source, scheme=scheme)).ragged_batch(batch_size))
+      _ragged_batches(source if scheme is None else noised.noise_features(
+          source, scheme=scheme), batch_size)
       for source in sources]
           for scheme in [None, *schemes]}
 
@@ -221,7 +222,8 @@ def main(argv=None) -> int:
 
   alone = _preprocessor_alone(clean, noise.ALL_SCHEMES)
   alone_rows = lambda batch: tf.shape(batch["id"])[0]
-  # passes[pipeline][label][round][language]; alone_passes[scheme or None] alike.
+  # passes[pipeline][label][round][language]; alone_passes[scheme or None]
+  # likewise.
   passes: Dict[str, Dict[str, List[List[Pass]]]] = {
       kind: {label: [] for label in labels} for kind in pipelines}
   alone_passes = {scheme: [] for scheme in alone}
@@ -245,8 +247,9 @@ def main(argv=None) -> int:
   for kind in pipelines:
     lowest[kind] = _print_table(kind, passes[kind], args.rounds, len(clean))
   clean_cpu = _per_example(passes[pipelines[-1]]["clean"], "cpu")
-  print(f"\n| noise preprocessor alone | CPU us/example | x clean ({pipelines[-1]})"
-        " if it simply added to the clean pipeline |")
+  print("\n| noise preprocessor alone | CPU us/example "
+        f"| x clean ({pipelines[-1]}) if it simply added to the clean "
+        "pipeline |")
   print("|---|---:|---:|")
   for scheme in noise.ALL_SCHEMES:
     cost = _per_example(alone_passes[scheme], "cpu", alone_passes[None])
